@@ -92,3 +92,5 @@ pub use state::{Encoding, State, TieRule};
 
 /// `nalgebra`, re-exported so users build matrices with the version this crate uses.
 pub use nalgebra;
+/// `rand`, re-exported so users name the same `Rng` traits this crate takes.
+pub use rand;

@@ -287,8 +287,8 @@ mod tests {
         f.mul_into(&s, &mut b);
         assert_eq!(a, [-3.0, 1.5, -2.5]);
         assert_eq!(a, b);
-        for i in 0..3 {
-            assert_eq!(d.row_dot(i, &s), a[i]);
+        for (i, &ai) in a.iter().enumerate() {
+            assert_eq!(d.row_dot(i, &s), ai);
         }
     }
 }

@@ -216,12 +216,12 @@ impl Sparse {
         for i in 0..n {
             for k in sparse.indptr[i]..sparse.indptr[i + 1] {
                 let j = sparse.indices[k] as usize;
-                if j > i {
-                    if let Some(k2) = sparse.find(j, i) {
-                        let mean = 0.5 * (sparse.values[k] + sparse.values[k2]);
-                        sparse.values[k] = mean;
-                        sparse.values[k2] = mean;
-                    }
+                if j > i
+                    && let Some(k2) = sparse.find(j, i)
+                {
+                    let mean = 0.5 * (sparse.values[k] + sparse.values[k2]);
+                    sparse.values[k] = mean;
+                    sparse.values[k2] = mean;
                 }
             }
         }

@@ -1,1 +1,8 @@
+//! Integration tests of hopfield-core: properties of the dynamics, recall, reproducibility and
+//! the file format.
+#![allow(clippy::unwrap_used)]
 
+mod common;
+mod file_format;
+mod properties;
+mod recall;
