@@ -94,3 +94,8 @@ pub use state::{Encoding, State, TieRule};
 pub use nalgebra;
 /// `rand`, re-exported so users name the same `Rng` traits this crate takes.
 pub use rand;
+
+/// The README's example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
