@@ -1,8 +1,16 @@
 //! Associative memory on discrete Hopfield networks (seeds 000, 001 and 003).
 //!
-//! This crate is a placeholder until its issue lands: the learning rules (Hebbian, projection,
-//! Storkey, Liang–Wu–Yu fast rule, max-min LP, constrained perceptron, Krauth–Mézard, Gardner),
-//! the attraction-radius analysis and image recall will live here, on top of
-//! [`hopfield_core`]. Nothing is implemented yet.
+//! Work in progress: the modules below are being filled in.
 
+pub mod analysis;
+mod error;
+pub mod experiments;
+pub mod glyphs;
+pub mod image;
+mod patterns;
+pub mod recall;
+pub mod rules;
+
+pub use error::{MemoryError, Result};
 pub use hopfield_core;
+pub use patterns::Patterns;

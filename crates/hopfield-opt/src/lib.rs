@@ -1,8 +1,16 @@
 //! Combinatorial optimization with discrete Hopfield networks (seed 002).
 //!
-//! This crate is a placeholder until its issue lands: the TSP, N-Queens and Hitchcock
-//! encodings, the conventional network and the tunnel operator T of Matsumoto et al., and the
-//! exact references (Held–Karp, transportation LP) will live here, on top of
-//! [`hopfield_core`]. Nothing is implemented yet.
+//! Work in progress: the modules below are being filled in.
 
+mod error;
+pub mod exact;
+pub mod problem;
+pub mod queens;
+pub mod search;
+pub mod transport;
+pub mod trials;
+pub mod tsp;
+pub mod tsplib;
+
+pub use error::{OptError, Result};
 pub use hopfield_core;

@@ -1,0 +1,1 @@
+//! Empirical recall (noise, probes, diagnostics) and capacity sweeps.

@@ -1,0 +1,1 @@
+//! The learning rules: one trait, each rule a type with checked parameters.

@@ -1,0 +1,2 @@
+//! Integration tests of hopfield-memory.
+#![allow(clippy::unwrap_used)]

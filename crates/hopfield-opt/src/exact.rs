@@ -1,0 +1,1 @@
+//! Exact references: Held–Karp TSP optimum, transportation optimum by LP.

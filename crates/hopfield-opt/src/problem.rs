@@ -1,0 +1,1 @@
+//! The `Problem` trait: the neuron array, couplings and biases, decoding, objective, feasibility.

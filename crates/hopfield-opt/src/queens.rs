@@ -1,0 +1,1 @@
+//! N-Queens: the n × n array with row, column and diagonal penalties.

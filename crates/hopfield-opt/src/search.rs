@@ -1,0 +1,1 @@
+//! Search: the conventional network, the tunnel operator T, the `SearchOperator` trait.

@@ -1,0 +1,1 @@
+//! Hitchcock transportation: warehouses × factories × units, unary count encoding.

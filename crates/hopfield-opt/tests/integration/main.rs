@@ -1,0 +1,2 @@
+//! Integration tests of hopfield-opt.
+#![allow(clippy::unwrap_used)]
