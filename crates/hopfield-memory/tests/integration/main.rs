@@ -1,2 +1,5 @@
 //! Integration tests of hopfield-memory.
 #![allow(clippy::unwrap_used)]
+
+mod images;
+mod rules;

@@ -1,2 +1,7 @@
 //! Integration tests of hopfield-opt.
 #![allow(clippy::unwrap_used)]
+
+mod exact;
+mod problems;
+mod search;
+mod tsplib;

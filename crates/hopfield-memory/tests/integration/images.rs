@@ -1,0 +1,1 @@
+//! Images, glyph sets and the recall panel.

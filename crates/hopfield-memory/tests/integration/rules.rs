@@ -1,0 +1,1 @@
+//! Learning rules, analysis, recall and experiments.

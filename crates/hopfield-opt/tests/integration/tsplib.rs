@@ -1,0 +1,1 @@
+//! tsplib tests.
