@@ -1,1 +1,243 @@
-//! Seed 003's experiments L1 and L2 as library functions.
+//! Seed 003's experiments L1 and L2 (Liang, Wu & Yu, Acta Automatica Sinica; SPEC §3.6) as
+//! library functions. They take the pattern sets as input (the glyphs come from
+//! [`crate::glyphs`] or any other source) and return plain serializable values.
+//!
+//! - **L1** (己 已 巳): which rules store all three patterns, the radii statistics of the fast
+//!   rule against the constrained perceptron, and where Hebbian recall started from each
+//!   stored pattern ends (the paper: all three end in 己).
+//! - **L2** (A, AB, …, ABCDEFGH): Fmax, Fmin, Fave per `M` for the constrained perceptron, the
+//!   fast rule and the max-min LP optimum (the ceiling the perceptron is judged against).
+
+use serde::{Deserialize, Serialize};
+
+use crate::analysis::{analyze, fundamental_constraint_violations};
+use crate::error::{MemoryError, Result};
+use crate::patterns::Patterns;
+use crate::recall::{FinalState, RecallConfig, run_probe};
+use crate::rules::{
+    ConstrainedPerceptron, FastRule, Gardner, Hebbian, KrauthMezard, LearningRule, LpMode,
+    MaxMinLp, Projection, Storkey,
+};
+use hopfield_core::{Schedule, Termination, TieRule};
+
+/// Fmax, Fmin and Fave of a network on its patterns (SPEC §3.2, true `W_mi`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RadiusStats {
+    /// `max_u F^u`.
+    pub f_max: f64,
+    /// `min_u F^u`.
+    pub f_min: f64,
+    /// `(1/M) Σ_u F^u`.
+    pub f_ave: f64,
+}
+
+/// How one rule did on the L1 set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuleOutcome {
+    /// The rule's name.
+    pub rule: String,
+    /// Whether each pattern is a fixed point (empty if learning failed).
+    pub stored: Vec<bool>,
+    /// Whether every pattern is a fixed point.
+    pub all_stored: bool,
+    /// Radii statistics (`None` if learning failed).
+    pub radii: Option<RadiusStats>,
+    /// Pattern pairs at Hamming distance 1 that the rule's zero diagonal cannot both store.
+    pub fc_violations: usize,
+    /// Why learning failed, if it did (e.g. a perceptron that cannot converge).
+    pub error: Option<String>,
+}
+
+/// Where Hebbian recall started from a stored pattern ended.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct HebbianEnd {
+    /// The starting pattern.
+    pub pattern: usize,
+    /// The final state.
+    pub final_state: FinalState,
+    /// How the run ended.
+    pub termination: Termination,
+}
+
+/// Settings shared by L1 and L2.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ExperimentConfig {
+    /// The constrained perceptron's parameters.
+    pub perceptron: ConstrainedPerceptron,
+    /// The LP (default row-decoupled, which is fast at `N = 100`; the full LP is exact but
+    /// slow beyond `N ≈ 60` with microlp).
+    pub lp: MaxMinLp,
+    /// Krauth–Mézard parameters (L1 only).
+    pub krauth_mezard: KrauthMezard,
+    /// Gardner parameters (L1 only).
+    pub gardner: Gardner,
+    /// Schedule of the Hebbian recall runs (L1; default [`Schedule::FixedOrder`], deterministic).
+    pub schedule: Schedule,
+    /// Seed for the recall runs.
+    pub seed: u64,
+}
+
+impl Default for ExperimentConfig {
+    fn default() -> Self {
+        ExperimentConfig {
+            perceptron: ConstrainedPerceptron::default(),
+            lp: MaxMinLp {
+                mode: LpMode::RowDecoupled,
+                ..Default::default()
+            },
+            krauth_mezard: KrauthMezard {
+                max_updates: 100_000,
+                ..Default::default()
+            },
+            gardner: Gardner {
+                max_sweeps: 1_000,
+                ..Default::default()
+            },
+            schedule: Schedule::FixedOrder,
+            seed: 3,
+        }
+    }
+}
+
+/// The result of L1.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct L1Report {
+    /// `N`.
+    pub n: usize,
+    /// Pairwise Hamming distances of the patterns (row-major `M × M`).
+    pub hamming: Vec<Vec<usize>>,
+    /// Every rule's outcome: Hebbian, projection, Storkey, fast, constrained perceptron,
+    /// max-min LP, Krauth–Mézard, Gardner.
+    pub rules: Vec<RuleOutcome>,
+    /// Radii of the fast rule.
+    pub fast: RadiusStats,
+    /// Radii of the constrained perceptron.
+    pub perceptron: RadiusStats,
+    /// Hebbian recall from each stored pattern.
+    pub hebbian_recall: Vec<HebbianEnd>,
+}
+
+fn stats(a: &crate::analysis::Analysis) -> RadiusStats {
+    RadiusStats {
+        f_max: a.f_max,
+        f_min: a.f_min,
+        f_ave: a.f_ave,
+    }
+}
+
+fn outcome(rule: &dyn LearningRule, patterns: &Patterns) -> Result<RuleOutcome> {
+    match rule.learn(patterns) {
+        Ok(net) => {
+            let a = analyze(&net, patterns, TieRule::High)?;
+            Ok(RuleOutcome {
+                rule: rule.name().into(),
+                all_stored: a.all_stored(),
+                stored: a.fixed_point.clone(),
+                radii: Some(stats(&a)),
+                fc_violations: fundamental_constraint_violations(&net, patterns)?.len(),
+                error: None,
+            })
+        }
+        Err(e @ MemoryError::NotConverged { .. }) => Ok(RuleOutcome {
+            rule: rule.name().into(),
+            stored: Vec::new(),
+            all_stored: false,
+            radii: None,
+            fc_violations: 0,
+            error: Some(e.to_string()),
+        }),
+        Err(e) => Err(e),
+    }
+}
+
+/// L1: the 己 已 巳 experiment on `patterns` (any set works; the paper's has `M = 3`).
+pub fn l1(patterns: &Patterns, config: &ExperimentConfig) -> Result<L1Report> {
+    let hebb = Hebbian::default();
+    let rules: [&dyn LearningRule; 8] = [
+        &hebb,
+        &Projection::default(),
+        &Storkey,
+        &FastRule,
+        &config.perceptron,
+        &config.lp,
+        &config.krauth_mezard,
+        &config.gardner,
+    ];
+    let outcomes = rules
+        .iter()
+        .map(|r| outcome(*r, patterns))
+        .collect::<Result<Vec<_>>>()?;
+    let fast = stats(&analyze(
+        &FastRule.learn(patterns)?,
+        patterns,
+        TieRule::High,
+    )?);
+    let perceptron = stats(&analyze(
+        &config.perceptron.learn(patterns)?,
+        patterns,
+        TieRule::High,
+    )?);
+    let hebb_net = hebb.learn(patterns)?;
+    let rc = RecallConfig {
+        noise_bits: 0,
+        probes: 1,
+        schedule: config.schedule,
+        seed: config.seed,
+        ..Default::default()
+    };
+    let hebbian_recall = (0..patterns.m())
+        .map(|u| {
+            let r = run_probe(&hebb_net, patterns, u, 0, &rc)?;
+            Ok(HebbianEnd {
+                pattern: u,
+                final_state: r.final_state,
+                termination: r.termination,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let h = patterns.hamming_matrix();
+    Ok(L1Report {
+        n: patterns.n(),
+        hamming: (0..patterns.m())
+            .map(|a| (0..patterns.m()).map(|b| h[(a, b)]).collect())
+            .collect(),
+        rules: outcomes,
+        fast,
+        perceptron,
+        hebbian_recall,
+    })
+}
+
+/// One row of L2: the first `m` patterns.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct L2Row {
+    /// Patterns stored.
+    pub m: usize,
+    /// Constrained perceptron.
+    pub perceptron: RadiusStats,
+    /// Fast rule.
+    pub fast: RadiusStats,
+    /// Max-min LP network.
+    pub lp: RadiusStats,
+    /// The LP objective (`z*` for the full LP; `min_i z_i`, an upper bound on `z*`, for the
+    /// row-decoupled LP). The perceptron's `Fmin` cannot exceed `z*`.
+    pub lp_objective: f64,
+}
+
+/// L2: for `m = 1..=M`, the radii of the constrained perceptron, the fast rule and the LP on
+/// the first `m` patterns (the sets A, AB, …, ABCDEFGH of the paper).
+pub fn l2(patterns: &Patterns, config: &ExperimentConfig) -> Result<Vec<L2Row>> {
+    (1..=patterns.m())
+        .map(|m| {
+            let p = patterns.prefix(m)?;
+            let lp = config.lp.solve(&p)?;
+            Ok(L2Row {
+                m,
+                perceptron: stats(&analyze(&config.perceptron.learn(&p)?, &p, TieRule::High)?),
+                fast: stats(&analyze(&FastRule.learn(&p)?, &p, TieRule::High)?),
+                lp: stats(&analyze(&lp.network, &p, TieRule::High)?),
+                lp_objective: lp.objective,
+            })
+        })
+        .collect()
+}

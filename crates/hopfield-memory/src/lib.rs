@@ -1,6 +1,54 @@
 //! Associative memory on discrete Hopfield networks (seeds 000, 001 and 003).
 //!
-//! Work in progress: the modules below are being filled in.
+//! # Contents
+//! - [`Patterns`]: `M` bipolar patterns of `N` components, checked on construction; seeded
+//!   random sets ([`Patterns::random`], [`Patterns::random_biased`]).
+//! - [`rules`]: one [`LearningRule`](rules::LearningRule) trait and a type per rule, each with
+//!   checked parameters: [`Hebbian`](rules::Hebbian) and its 0/1 form of seed 001
+//!   ([`HebbianBinary`](rules::HebbianBinary)), [`Projection`](rules::Projection) (Personnaz
+//!   pseudo-inverse, with the incremental Greville form), [`Storkey`](rules::Storkey), the
+//!   Liang–Wu–Yu [`FastRule`](rules::FastRule), their max-min linear program
+//!   [`MaxMinLp`](rules::MaxMinLp) (full symmetric or row-decoupled, good_lp) and
+//!   [`ConstrainedPerceptron`](rules::ConstrainedPerceptron), and
+//!   [`KrauthMezard`](rules::KrauthMezard) and [`Gardner`](rules::Gardner).
+//! - [`analysis`]: stabilities `γ_i^u`, attraction-radius bounds `F_i^u`, `F^u` and
+//!   Fmax/Fmin/Fave (Liang–Wu–Yu Theorem 2), fundamental-constraint violations.
+//! - [`recall`]: empirical recall from noise, parallel over probes and independent of the
+//!   thread count; diagnostics (stored pattern, negation, mixture, spurious; fixed point,
+//!   two-cycle or step limit); capacity sweeps.
+//! - [`image`]: patterns from PNG/JPEG images (grayscale, Otsu or fixed threshold, resize) and
+//!   back; the recall panel (stored | noisy | recalled) of seed 000.
+//! - [`glyphs`]: the papers' pattern sets drawn from bitmap fonts: 己 已 巳 (Unifont) and the
+//!   letters A–H (font8x8 or Unifont), on a grid of any size.
+//! - [`experiments`]: seed 003's experiments L1 and L2 as functions.
+//!
+//! # Example
+//! ```
+//! use hopfield_memory::Patterns;
+//! use hopfield_memory::analysis::analyze;
+//! use hopfield_memory::rules::{FastRule, LearningRule};
+//! use hopfield_memory::hopfield_core::{rng_from_seed, TieRule};
+//!
+//! let patterns = Patterns::random(64, 6, &mut rng_from_seed(1))?;
+//! let net = FastRule.learn(&patterns)?;
+//! let report = analyze(&net, &patterns, TieRule::High)?;
+//! assert_eq!(report.stored_count(), 6); // the fast rule stores any set
+//! # Ok::<(), hopfield_memory::MemoryError>(())
+//! ```
+//!
+//! Run `cargo run --example recall_images -p hopfield-memory -- [IMAGES…]` to store images,
+//! corrupt them, recall them and write the panel.
+//!
+//! # Features
+//! | feature | default | what |
+//! |---|---|---|
+//! | `microlp` | yes | good_lp's pure-Rust simplex for the max-min LP |
+//! | `clarabel` | no | good_lp's pure-Rust interior-point solver, about 10× faster on the full LP |
+//!
+//! # Themes
+//! Randomized routines take an RNG or a `u64` seed; parallel probes derive one seed each with
+//! [`derive_seed`](hopfield_core::derive_seed). Errors are [`MemoryError`] values; an LP that is
+//! infeasible or unbounded, or a perceptron that does not converge, says so.
 
 pub mod analysis;
 mod error;

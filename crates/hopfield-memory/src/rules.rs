@@ -1,1 +1,0 @@
-//! The learning rules: one trait, each rule a type with checked parameters.

@@ -1,0 +1,120 @@
+//! The Hebbian (outer-product) rule, ±1 and seed 001's 0/1 form with thresholds.
+
+use hopfield_core::nalgebra::DMatrix;
+use hopfield_core::{Dense, Encoding, Network};
+
+use super::LearningRule;
+use crate::error::Result;
+use crate::patterns::Patterns;
+
+/// Hebb's rule for ±1 patterns: `W_ij = s Σ_u x_i^u x_j^u` for `i ≠ j`, `W_ii = 0`
+/// (Hopfield 1982; SPEC §3.1).
+///
+/// `s = 1/N` when [`normalize`](Hebbian::normalize) is set (the default), else `s = 1`. With
+/// zero biases a positive scale changes neither the dynamics nor the radii `F_i^u`, only the
+/// energy's units. Cost `O(N² M)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hebbian {
+    /// Scale the weights by `1/N`.
+    pub normalize: bool,
+}
+
+impl Default for Hebbian {
+    fn default() -> Self {
+        Hebbian { normalize: true }
+    }
+}
+
+/// `Σ_u x^u x^uᵀ` (`N × N`).
+pub(crate) fn outer_product_sum(patterns: &Patterns) -> DMatrix<f64> {
+    let x = patterns.to_matrix();
+    &x * x.transpose()
+}
+
+impl LearningRule for Hebbian {
+    fn name(&self) -> &'static str {
+        "hebbian"
+    }
+
+    fn learn(&self, patterns: &Patterns) -> Result<Network<Dense>> {
+        let mut w = outer_product_sum(patterns);
+        if self.normalize {
+            w /= patterns.n() as f64;
+        }
+        Ok(Network::new(
+            Dense::with_zero_diagonal(w)?,
+            Encoding::Bipolar,
+        ))
+    }
+}
+
+/// Seed 001's Hebbian rule for 0/1 neurons: with `X = (x + 1)/2`,
+/// `s_ij = Σ_u (X_i^u − ½)(X_j^u − ½)` for `i ≠ j`, `s_ii = 0`, and thresholds
+/// `h_i = ½ Σ_j s_ij`; the network is [`Encoding::Binary`] with bias `b = −h`
+/// (SPEC §2.1).
+///
+/// Its local field is `u_i = Σ_j s_ij (X_j − ½)`, an eighth of the ±1 Hebbian field, so both
+/// networks follow the same trajectories. Cost `O(N² M)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct HebbianBinary;
+
+impl LearningRule for HebbianBinary {
+    fn name(&self) -> &'static str {
+        "hebbian_binary"
+    }
+
+    fn learn(&self, patterns: &Patterns) -> Result<Network<Dense>> {
+        // (X − ½) = x/2 for x = ±1.
+        let mut s = outer_product_sum(patterns) / 4.0;
+        let n = patterns.n();
+        for i in 0..n {
+            s[(i, i)] = 0.0;
+        }
+        let thresholds: Vec<f64> = (0..n).map(|i| 0.5 * s.row(i).sum()).collect();
+        Ok(Network::with_thresholds(
+            Dense::with_zero_diagonal(s)?,
+            &thresholds,
+            Encoding::Binary,
+        )?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hopfield_core::{Couplings, State};
+
+    #[test]
+    fn hebbian_weights_by_hand() {
+        let p = Patterns::from_signs(&[vec![1, -1, 1], vec![1, 1, -1]]).unwrap();
+        let net = Hebbian { normalize: false }.learn(&p).unwrap();
+        let w = net.couplings();
+        assert_eq!(w.weight(0, 1), 0.0);
+        assert_eq!(w.weight(0, 2), 0.0);
+        assert_eq!(w.weight(1, 2), -2.0);
+        assert_eq!(w.weight(1, 1), 0.0);
+        let scaled = Hebbian::default().learn(&p).unwrap();
+        assert!((scaled.couplings().weight(1, 2) + 2.0 / 3.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn binary_field_is_eighth_of_bipolar() {
+        let p = Patterns::from_signs(&[vec![1, -1, 1, 1, -1], vec![-1, -1, 1, -1, 1]]).unwrap();
+        let bip = Hebbian { normalize: false }.learn(&p).unwrap();
+        let bin = HebbianBinary.learn(&p).unwrap();
+        assert_eq!(bin.encoding(), Encoding::Binary);
+        for signs in [[1i8, 1, -1, 1, -1], [-1, -1, -1, 1, 1]] {
+            let s = State::from_signs(Encoding::Bipolar, &signs);
+            let f = bip.fields(&s).unwrap();
+            let g = bin.fields(&s.to_encoding(Encoding::Binary)).unwrap();
+            for i in 0..5 {
+                assert!(
+                    (g[i] - f[i] / 8.0).abs() < 1e-12,
+                    "{i}: {} vs {}",
+                    g[i],
+                    f[i]
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,93 @@
+//! The learning rules: one trait, each rule a type with checked parameters.
+//!
+//! Every rule turns a [`Patterns`] set into a [`Network<Dense>`] whose coupling matrix is
+//! exactly symmetric (hopfield-core requires it). Rules and sources:
+//!
+//! | rule | type | diagonal | source |
+//! |---|---|---|---|
+//! | Hebb, ±1 | [`Hebbian`] | zero | Hopfield 1982; SPEC §3.1 |
+//! | Hebb, 0/1 with thresholds | [`HebbianBinary`] | zero | seed 001; SPEC §2.1 |
+//! | projection (pseudo-inverse) | [`Projection`], [`ProjectionBuilder`] | self-coupling or zero | Personnaz, Guyon & Dreyfus 1986; SPEC §4 |
+//! | Storkey | [`Storkey`] | zero | Storkey 1997 |
+//! | fast (outer-product agreement) | [`FastRule`] | 1 | Liang, Wu & Yu (seed 003); SPEC §3.4 |
+//! | max-min LP | [`MaxMinLp`] | free, `≥ 0` kept | Liang, Wu & Yu; SPEC §3.3 |
+//! | constrained perceptron | [`ConstrainedPerceptron`] | 1 | Liang, Wu & Yu; SPEC §3.5 |
+//! | minover (optimal stability) | [`KrauthMezard`] | zero | Krauth & Mézard 1987; SPEC §4 |
+//! | perceptron with margin κ | [`Gardner`] | zero | Gardner 1988; SPEC §4 |
+//!
+//! All rules work on ±1 patterns; [`HebbianBinary`] returns a 0/1 ([`Encoding::Binary`](hopfield_core::Encoding::Binary))
+//! network, every other rule a ±1 network with zero biases. Liang–Wu–Yu dynamics use
+//! `sgn(0) = +1`, i.e. [`hopfield_core::TieRule::High`].
+//!
+//! **Symmetry.** Krauth–Mézard and Gardner are usually stated row by row, which gives an
+//! asymmetric `W`. Here they run on the symmetric `W` directly (each update changes `W_ij` and
+//! `W_ji` together: a perceptron in the space of the `N(N−1)/2` symmetric pairs), so the
+//! stopping criterion holds for the network that is returned. The row-decoupled max-min LP
+//! solves `N` asymmetric rows and averages `(W + Wᵀ)/2`; see [`LpMode::RowDecoupled`].
+
+use hopfield_core::nalgebra::DMatrix;
+use hopfield_core::{Dense, Network};
+
+use crate::error::{MemoryError, Result};
+use crate::patterns::Patterns;
+
+mod fast;
+mod hebb;
+mod lp;
+mod perceptron;
+mod projection;
+mod storkey;
+
+pub use fast::FastRule;
+pub use hebb::{Hebbian, HebbianBinary};
+pub use lp::{LpBackend, LpMode, LpSolution, MaxMinLp};
+pub use perceptron::{ConstrainedPerceptron, Gardner, KrauthMezard, PerceptronReport};
+pub use projection::{Projection, ProjectionBuilder};
+pub use storkey::Storkey;
+
+/// A learning rule: patterns in, a network with symmetric couplings out.
+///
+/// Rules are plain values with checked parameters (their constructors or `check` return
+/// [`MemoryError::InvalidParams`]), so a rule can be stored, compared and shared between
+/// threads.
+pub trait LearningRule: Send + Sync {
+    /// A short, stable name for reports (`"hebbian"`, `"fast"`, …).
+    fn name(&self) -> &'static str;
+
+    /// Learns a network that stores `patterns`.
+    fn learn(&self, patterns: &Patterns) -> Result<Network<Dense>>;
+}
+
+/// `InvalidParams` for `name`.
+pub(crate) fn invalid(name: &'static str, reason: impl Into<String>) -> MemoryError {
+    MemoryError::InvalidParams {
+        name,
+        reason: reason.into(),
+    }
+}
+
+/// Checks that `value` is finite and strictly positive.
+pub(crate) fn check_positive(name: &'static str, value: f64) -> Result<()> {
+    if value.is_finite() && value > 0.0 {
+        Ok(())
+    } else {
+        Err(invalid(name, format!("{value} is not a finite number > 0")))
+    }
+}
+
+/// Replaces `w` by `(w + wᵀ)/2`, exactly symmetric.
+pub(crate) fn symmetrize(w: &mut DMatrix<f64>) {
+    let n = w.nrows();
+    for i in 0..n {
+        for j in (i + 1)..n {
+            let mean = 0.5 * (w[(i, j)] + w[(j, i)]);
+            w[(i, j)] = mean;
+            w[(j, i)] = mean;
+        }
+    }
+}
+
+/// The `N × M` matrix of local fields `H = W X` (column `u`: `h^u = W x^u`).
+pub(crate) fn fields_matrix(w: &DMatrix<f64>, x: &DMatrix<f64>) -> DMatrix<f64> {
+    w * x
+}

@@ -1,0 +1,519 @@
+//! Perceptron-type rules: Liang–Wu–Yu's constrained perceptron (seed 003; SPEC §3.5),
+//! Krauth & Mézard's minover (J. Phys. A 20, L745, 1987) and Gardner's perceptron with margin
+//! κ (J. Phys. A 21, 257, 1988).
+
+use hopfield_core::nalgebra::{DMatrix, DVector};
+use hopfield_core::{Dense, DiagonalPolicy, Encoding, Network};
+
+use super::fast::fast_matrix;
+use super::lp::min_half_stability;
+use super::{LearningRule, check_positive, invalid};
+use crate::error::{MemoryError, Result};
+use crate::patterns::Patterns;
+
+/// Comparisons of radii and stabilities use this tolerance (SPEC §3.5).
+const TOL: f64 = 1e-9;
+
+/// What a perceptron-type rule did.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PerceptronReport {
+    /// Sweeps over the patterns (constrained perceptron, Gardner) or single updates
+    /// (Krauth–Mézard).
+    pub iterations: usize,
+    /// Constrained perceptron: the final per-pattern targets `f^u`; empty otherwise.
+    pub targets: Vec<f64>,
+    /// `min_{u,i} ½ γ_i^u` of the returned network (`min F̃_i^u`).
+    pub z: f64,
+}
+
+/// `Φ(x)`: clip to `[−1, 1]`.
+#[inline]
+fn phi(x: f64) -> f64 {
+    x.clamp(-1.0, 1.0)
+}
+
+/// Liang–Wu–Yu's constrained perceptron learning (SPEC §3.5, steps 1–4).
+///
+/// Starts from the [`super::FastRule`] matrix; only its zero off-diagonal entries (`Free`) move,
+/// symmetrically, `W_ij = W_ji ← Φ(W_ij + q (c_i + c_j) x_i^u x_j^u)` where `c_i` flags
+/// `F̃_i^u = ½ γ_i^u < f^u`. Step 2 raises a common target `f` by `Δf` while some run of at
+/// most `δ1` sweeps reaches it; step 4 raises each pattern's target `f^u` in turn (cyclic over
+/// the still active patterns), dropping a pattern when `δ2` sweeps cannot reach its new target.
+/// The diagonal stays 1 and the ±1 entries stay fixed, so every pattern stays stored.
+///
+/// Cost: one sweep is `O(M N²)`; a failed attempt costs up to `δ` sweeps (a sweep that changes
+/// nothing ends the attempt early), and each pattern fails once, so about
+/// `(N/2Δf + M) δ M N²` in the worst case.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ConstrainedPerceptron {
+    /// Learning rate `q`; `None` means `1/N` (SPEC §3.5).
+    pub q: Option<f64>,
+    /// Sweeps allowed per attempt in step 2 (`δ1`, default 100).
+    pub delta1: usize,
+    /// Sweeps allowed per attempt in step 4 (`δ2`, default 100).
+    pub delta2: usize,
+    /// Target increment `Δf` (default 1).
+    pub delta_f: f64,
+}
+
+impl Default for ConstrainedPerceptron {
+    fn default() -> Self {
+        ConstrainedPerceptron {
+            q: None,
+            delta1: 100,
+            delta2: 100,
+            delta_f: 1.0,
+        }
+    }
+}
+
+/// State of the constrained perceptron.
+struct Cp<'a> {
+    x: &'a DMatrix<f64>,
+    w: DMatrix<f64>,
+    free: Vec<(usize, usize)>,
+    q: f64,
+    sweeps: usize,
+}
+
+impl Cp<'_> {
+    /// One sweep over the patterns; returns whether any weight changed.
+    fn sweep(&mut self, targets: &[f64]) -> bool {
+        let (n, m) = self.x.shape();
+        let mut changed = false;
+        let mut c = vec![0.0; n];
+        for (u, &target) in targets.iter().enumerate().take(m) {
+            let xu = self.x.column(u);
+            let h: DVector<f64> = &self.w * xu;
+            let mut any = false;
+            for i in 0..n {
+                c[i] = if 0.5 * xu[i] * h[i] < target - TOL {
+                    any = true;
+                    1.0
+                } else {
+                    0.0
+                };
+            }
+            if !any {
+                continue;
+            }
+            for &(i, j) in &self.free {
+                let k = c[i] + c[j];
+                if k != 0.0 {
+                    let old = self.w[(i, j)];
+                    let new = phi(old + self.q * k * xu[i] * xu[j]);
+                    if new != old {
+                        self.w[(i, j)] = new;
+                        self.w[(j, i)] = new;
+                        changed = true;
+                    }
+                }
+            }
+        }
+        self.sweeps += 1;
+        changed
+    }
+
+    fn reached(&self, targets: &[f64]) -> bool {
+        let h = &self.w * self.x;
+        (0..self.x.ncols()).all(|u| {
+            (0..self.x.nrows()).all(|i| 0.5 * self.x[(i, u)] * h[(i, u)] >= targets[u] - TOL)
+        })
+    }
+
+    /// Up to `limit` sweeps toward `targets`; whether they were reached.
+    fn attempt(&mut self, targets: &[f64], limit: usize) -> bool {
+        for _ in 0..limit {
+            let changed = self.sweep(targets);
+            if self.reached(targets) {
+                return true;
+            }
+            if !changed {
+                return false;
+            }
+        }
+        false
+    }
+}
+
+impl ConstrainedPerceptron {
+    /// Checks the parameters.
+    pub fn check(&self) -> Result<()> {
+        if let Some(q) = self.q {
+            check_positive("q", q)?;
+        }
+        check_positive("delta_f", self.delta_f)?;
+        if self.delta1 == 0 {
+            return Err(invalid("delta1", "at least one sweep is needed"));
+        }
+        if self.delta2 == 0 {
+            return Err(invalid("delta2", "at least one sweep is needed"));
+        }
+        Ok(())
+    }
+
+    /// Learns and reports the sweeps used and the final targets.
+    pub fn train(&self, patterns: &Patterns) -> Result<(Network<Dense>, PerceptronReport)> {
+        self.check()?;
+        let x = patterns.to_matrix();
+        let (n, m) = x.shape();
+        let w = fast_matrix(patterns);
+        let free = (0..n)
+            .flat_map(|i| ((i + 1)..n).map(move |j| (i, j)))
+            .filter(|&(i, j)| w[(i, j)] == 0.0)
+            .collect();
+        let mut cp = Cp {
+            x: &x,
+            w,
+            free,
+            q: self.q.unwrap_or(1.0 / n as f64),
+            sweeps: 0,
+        };
+        // Step 1.
+        let mut f = min_half_stability(&cp.w, &x);
+        // Step 2: raise the common target.
+        loop {
+            let saved = cp.w.clone();
+            let targets = vec![f + self.delta_f; m];
+            if cp.attempt(&targets, self.delta1) {
+                f += self.delta_f;
+            } else {
+                cp.w = saved;
+                break;
+            }
+        }
+        // Step 4: raise each pattern's target in turn.
+        let mut targets = vec![f; m];
+        let mut active: Vec<usize> = (0..m).collect();
+        while !active.is_empty() {
+            let mut next = Vec::with_capacity(active.len());
+            for &u in &active {
+                let saved = cp.w.clone();
+                targets[u] += self.delta_f;
+                if cp.attempt(&targets, self.delta2) {
+                    next.push(u);
+                } else {
+                    cp.w = saved;
+                    targets[u] -= self.delta_f;
+                }
+            }
+            active = next;
+        }
+        let z = min_half_stability(&cp.w, &x);
+        let sweeps = cp.sweeps;
+        let net = Network::new(
+            Dense::new(cp.w, DiagonalPolicy::SelfCoupling)?,
+            Encoding::Bipolar,
+        );
+        Ok((
+            net,
+            PerceptronReport {
+                iterations: sweeps,
+                targets,
+                z,
+            },
+        ))
+    }
+}
+
+impl LearningRule for ConstrainedPerceptron {
+    fn name(&self) -> &'static str {
+        "constrained_perceptron"
+    }
+
+    fn learn(&self, patterns: &Patterns) -> Result<Network<Dense>> {
+        Ok(self.train(patterns)?.0)
+    }
+}
+
+/// Adds `eta · x_i x_j` to `W_ij` and `W_ji` for every `j ≠ i`.
+fn add_row_col(w: &mut DMatrix<f64>, xu: &[f64], i: usize, eta: f64) {
+    for j in 0..xu.len() {
+        if j != i {
+            let d = eta * xu[i] * xu[j];
+            w[(i, j)] += d;
+            w[(j, i)] += d;
+        }
+    }
+}
+
+/// Krauth & Mézard's minover (optimal stability), run on the symmetric zero-diagonal `W`.
+///
+/// `W = 0`; repeat: pick `(i*, u*) = argmin_{i,u} γ_i^u`; if `γ ≥ c` stop; else
+/// `W_{i*j} = W_{ji*} += η x_{i*}^{u*} x_j^{u*}` (`j ≠ i*`). This is minover in the space of the
+/// `N(N−1)/2` symmetric pairs, where `γ_i^u` is the overlap of `W` with the vector
+/// `a^{iu}_{jk} = x_j^u x_k^u [i ∈ {j,k}]`; as `c → ∞` it maximizes `min γ / ‖W‖`. Row-wise
+/// minover (SPEC §4) would give an asymmetric `W`; this form keeps the stopping criterion
+/// valid for the symmetric network returned. Fails with [`MemoryError::NotConverged`] when
+/// no symmetric zero-diagonal `W` stores the set (e.g. two patterns at Hamming distance 1).
+///
+/// Cost: `O(N M)` per update (the fields `H = W X` are kept incrementally).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct KrauthMezard {
+    /// Stop when `min γ_i^u ≥ c` (default 10).
+    pub c: f64,
+    /// Step `η`; `None` means `1/N`.
+    pub learning_rate: Option<f64>,
+    /// Update limit (default 1 000 000).
+    pub max_updates: usize,
+}
+
+impl Default for KrauthMezard {
+    fn default() -> Self {
+        KrauthMezard {
+            c: 10.0,
+            learning_rate: None,
+            max_updates: 1_000_000,
+        }
+    }
+}
+
+impl KrauthMezard {
+    /// Checks the parameters.
+    pub fn check(&self) -> Result<()> {
+        check_positive("c", self.c)?;
+        if let Some(eta) = self.learning_rate {
+            check_positive("learning_rate", eta)?;
+        }
+        if self.max_updates == 0 {
+            return Err(invalid("max_updates", "must be at least 1"));
+        }
+        Ok(())
+    }
+
+    /// Learns and reports the number of updates.
+    pub fn train(&self, patterns: &Patterns) -> Result<(Network<Dense>, PerceptronReport)> {
+        self.check()?;
+        let x = patterns.to_matrix();
+        let (n, m) = x.shape();
+        let eta = self.learning_rate.unwrap_or(1.0 / n as f64);
+        let mut w = DMatrix::<f64>::zeros(n, n);
+        let mut h = DMatrix::<f64>::zeros(n, m);
+        let mut updates = 0;
+        loop {
+            let mut best = (f64::INFINITY, 0, 0);
+            for u in 0..m {
+                for i in 0..n {
+                    let g = x[(i, u)] * h[(i, u)];
+                    if g < best.0 {
+                        best = (g, i, u);
+                    }
+                }
+            }
+            let (g, i, u) = best;
+            if g >= self.c {
+                break;
+            }
+            if updates >= self.max_updates {
+                return Err(MemoryError::NotConverged {
+                    rule: "krauth_mezard",
+                    iterations: updates,
+                });
+            }
+            let xu: Vec<f64> = x.column(u).iter().copied().collect();
+            add_row_col(&mut w, &xu, i, eta);
+            // Row i changed by d_j = η x_i x_j (j ≠ i); column i by the same.
+            for v in 0..m {
+                let mut row = 0.0;
+                for j in 0..n {
+                    if j != i {
+                        let d = eta * xu[i] * xu[j];
+                        row += d * x[(j, v)];
+                        h[(j, v)] += d * x[(i, v)];
+                    }
+                }
+                h[(i, v)] += row;
+            }
+            updates += 1;
+        }
+        let z = min_half_stability(&w, &x);
+        let net = Network::new(Dense::with_zero_diagonal(w)?, Encoding::Bipolar);
+        Ok((
+            net,
+            PerceptronReport {
+                iterations: updates,
+                targets: Vec::new(),
+                z,
+            },
+        ))
+    }
+}
+
+impl LearningRule for KrauthMezard {
+    fn name(&self) -> &'static str {
+        "krauth_mezard"
+    }
+
+    fn learn(&self, patterns: &Patterns) -> Result<Network<Dense>> {
+        Ok(self.train(patterns)?.0)
+    }
+}
+
+/// Gardner's perceptron with margin κ, run on the symmetric zero-diagonal `W`.
+///
+/// Sweeps `u = 1..M`; neuron `i` is flagged when `γ_i^u ≤ 0` or `γ_i^u / ‖W_i·‖ < κ`, and then
+/// `W_ij = W_ji += η (c_i + c_j) x_i^u x_j^u` for `i < j`. Stops after a sweep without any
+/// update, so on success every `γ_i^u > 0` and `γ_i^u ≥ κ ‖W_i·‖` hold for the returned
+/// (symmetric) network. Row-wise Gardner (SPEC §4) is asymmetric; this symmetric form is the
+/// same perceptron on the symmetric pairs. [`MemoryError::NotConverged`] after `max_sweeps`.
+///
+/// Cost: `O(M N²)` per sweep.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Gardner {
+    /// Margin κ `≥ 0` (default 0.5).
+    pub kappa: f64,
+    /// Step `η`; `None` means `1/N`.
+    pub learning_rate: Option<f64>,
+    /// Sweep limit (default 10 000).
+    pub max_sweeps: usize,
+}
+
+impl Default for Gardner {
+    fn default() -> Self {
+        Gardner {
+            kappa: 0.5,
+            learning_rate: None,
+            max_sweeps: 10_000,
+        }
+    }
+}
+
+impl Gardner {
+    /// Checks the parameters.
+    pub fn check(&self) -> Result<()> {
+        if !(self.kappa.is_finite() && self.kappa >= 0.0) {
+            return Err(invalid("kappa", format!("{} is not ≥ 0", self.kappa)));
+        }
+        if let Some(eta) = self.learning_rate {
+            check_positive("learning_rate", eta)?;
+        }
+        if self.max_sweeps == 0 {
+            return Err(invalid("max_sweeps", "must be at least 1"));
+        }
+        Ok(())
+    }
+
+    /// Learns and reports the number of sweeps.
+    pub fn train(&self, patterns: &Patterns) -> Result<(Network<Dense>, PerceptronReport)> {
+        self.check()?;
+        let x = patterns.to_matrix();
+        let (n, m) = x.shape();
+        let eta = self.learning_rate.unwrap_or(1.0 / n as f64);
+        let mut w = DMatrix::<f64>::zeros(n, n);
+        let mut c = vec![0.0; n];
+        let mut sweeps = 0;
+        loop {
+            if sweeps >= self.max_sweeps {
+                return Err(MemoryError::NotConverged {
+                    rule: "gardner",
+                    iterations: sweeps,
+                });
+            }
+            sweeps += 1;
+            let mut updated = false;
+            for u in 0..m {
+                let xu = x.column(u);
+                let h: DVector<f64> = &w * xu;
+                let mut any = false;
+                for i in 0..n {
+                    let g = xu[i] * h[i];
+                    let norm = w.row(i).norm();
+                    let flag = g <= 0.0 || g < self.kappa * norm;
+                    c[i] = if flag { 1.0 } else { 0.0 };
+                    any |= flag;
+                }
+                if !any {
+                    continue;
+                }
+                updated = true;
+                for i in 0..n {
+                    for j in (i + 1)..n {
+                        let k = c[i] + c[j];
+                        if k != 0.0 {
+                            let d = eta * k * xu[i] * xu[j];
+                            w[(i, j)] += d;
+                            w[(j, i)] += d;
+                        }
+                    }
+                }
+            }
+            if !updated {
+                break;
+            }
+        }
+        let z = min_half_stability(&w, &x);
+        let net = Network::new(Dense::with_zero_diagonal(w)?, Encoding::Bipolar);
+        Ok((
+            net,
+            PerceptronReport {
+                iterations: sweeps,
+                targets: Vec::new(),
+                z,
+            },
+        ))
+    }
+}
+
+impl LearningRule for Gardner {
+    fn name(&self) -> &'static str {
+        "gardner"
+    }
+
+    fn learn(&self, patterns: &Patterns) -> Result<Network<Dense>> {
+        Ok(self.train(patterns)?.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hopfield_core::rng_from_seed;
+
+    #[test]
+    fn perceptron_improves_on_fast_rule() {
+        let p = Patterns::random(24, 4, &mut rng_from_seed(5)).unwrap();
+        let fast = min_half_stability(&fast_matrix(&p), &p.to_matrix());
+        let (_, report) = ConstrainedPerceptron::default().train(&p).unwrap();
+        assert!(report.z >= fast - 1e-9);
+        assert!(report.z > fast, "{} vs {fast}", report.z);
+    }
+
+    #[test]
+    fn bad_params() {
+        let p = Patterns::from_signs(&[vec![1, 1, -1]]).unwrap();
+        let bad = |r: Result<(Network<Dense>, PerceptronReport)>| {
+            matches!(r, Err(MemoryError::InvalidParams { .. }))
+        };
+        assert!(bad(ConstrainedPerceptron {
+            q: Some(0.0),
+            ..Default::default()
+        }
+        .train(&p)));
+        assert!(bad(ConstrainedPerceptron {
+            delta1: 0,
+            ..Default::default()
+        }
+        .train(&p)));
+        assert!(bad(KrauthMezard {
+            c: f64::NAN,
+            ..Default::default()
+        }
+        .train(&p)));
+        assert!(bad(Gardner {
+            kappa: -1.0,
+            ..Default::default()
+        }
+        .train(&p)));
+    }
+
+    #[test]
+    fn km_fails_on_fundamental_constraint() {
+        let p = Patterns::from_signs(&[vec![1, 1, 1, 1], vec![1, 1, 1, -1]]).unwrap();
+        let r = KrauthMezard {
+            max_updates: 2_000,
+            ..Default::default()
+        }
+        .train(&p);
+        assert!(matches!(r, Err(MemoryError::NotConverged { .. })));
+    }
+}
