@@ -1,6 +1,55 @@
-//! Combinatorial optimization with discrete Hopfield networks (seed 002).
+//! Combinatorial optimization with discrete Hopfield networks (seed 002: Matsumoto, Tanaka,
+//! Kurihara & Okuhara 2004, the tunnel-effect method; Hopfield & Tank 1985).
 //!
-//! Work in progress: the modules below are being filled in.
+//! # Contents
+//! - [`problem`]: the [`Problem`](problem::Problem) trait — the neuron array's
+//!   [`Shape`](problem::Shape), a 0/1 network with structured couplings, decoding, objective and
+//!   feasibility — and [`dense_from_penalty`](problem::dense_from_penalty), which rebuilds the
+//!   dense `(W, b)` from a penalty function alone (the tests' reference).
+//! - Encoders, each with couplings computed from the problem's structure so a flip costs
+//!   `O(n)`, never a row of an `n² × n²` matrix: [`tsp`] (Hopfield–Tank penalty form on the
+//!   city × position array), [`queens`] (N-Queens, n ≥ 4) and [`transport`] (Hitchcock
+//!   transportation, unary count or one-hot encoding; the paper's two experiments built in).
+//! - [`search`]: the [`SearchOperator`](search::SearchOperator) trait, the conventional network
+//!   ([`Conventional`](search::Conventional): one uniformly random neuron per step, ties keep)
+//!   and the tunnel operator T ([`Tunnel`](search::Tunnel): τ candidates, ρ slice permutations
+//!   of λ slices per dimension, literal or per-dimension variant), scored by incremental
+//!   energy deltas.
+//! - [`trials`]: seeded parallel trials, one derived seed per trial, identical for any thread
+//!   count.
+//! - [`tsplib`]: TSPLIB instances and tours, validated, with the paper's raw Euclidean
+//!   convention and TSPLIB's official GEO, EUC_2D, CEIL_2D, ATT and EXPLICIT rules.
+//! - [`exact`]: exact references — Held–Karp for TSP (n ≤ 22) and the transportation optimum by
+//!   linear programming (good_lp, pure-Rust microlp).
+//!
+//! # Example
+//! ```
+//! use hopfield_opt::exact::held_karp;
+//! use hopfield_opt::search::{SearchConfig, Tunnel, TunnelConfig};
+//! use hopfield_opt::trials::{TrialPlan, run_trials};
+//! use hopfield_opt::tsp::Tsp;
+//! use hopfield_opt::problem::Problem;
+//! use hopfield_opt::hopfield_core::nalgebra::DMatrix;
+//!
+//! // Six cities on a 3 × 2 grid.
+//! let xy = [(0.0, 0.0), (1.0, 0.0), (2.0, 0.0), (2.0, 1.0), (1.0, 1.0), (0.0, 1.0)];
+//! let d = DMatrix::from_fn(6, 6, |i, j| {
+//!     let (a, b): ((f64, f64), (f64, f64)) = (xy[i], xy[j]);
+//!     ((a.0 - b.0).powi(2) + (a.1 - b.1).powi(2)).sqrt()
+//! });
+//! let (optimum, _) = held_karp(&d)?;
+//! let tsp = Tsp::new(d)?;
+//! let tunnel = Tunnel::new(TunnelConfig::per_dimension(2), tsp.shape())?;
+//! let results = run_trials(&tsp, &tunnel, &SearchConfig::new(400), &TrialPlan::new(20, 7))?;
+//! let best = results.iter().filter_map(|r| r.objective).fold(f64::INFINITY, f64::min);
+//! assert!(best >= optimum - 1e-9);
+//! # Ok::<(), hopfield_opt::OptError>(())
+//! ```
+//!
+//! # Themes
+//! Every randomized routine takes an explicit RNG or seed; trials derive one seed per trial.
+//! A search that ends infeasible or undecodable is an outcome reported in its result; bad
+//! parameters and malformed files are [`OptError`] values naming what is wrong.
 
 mod error;
 pub mod exact;

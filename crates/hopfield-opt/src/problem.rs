@@ -1,1 +1,307 @@
-//! The `Problem` trait: the neuron array, couplings and biases, decoding, objective, feasibility.
+//! The [`Problem`] trait: the neuron array, couplings and biases, decoding, objective,
+//! feasibility.
+//!
+//! A combinatorial problem is solved by a discrete 0/1 Hopfield network (seed 002 eqs 1–3;
+//! Hopfield & Tank 1985) whose energy is a *penalty function*: constraint violations plus the
+//! objective. SPEC §1.3 compiles a quadratic 0/1 penalty `E(u) = ½ uᵀQu + cᵀu + const` into
+//! couplings and biases:
+//!
+//! ```text
+//! w_ij = −Q_ij (i ≠ j),   w_ii = 0,   b_i = −(c_i + ½ Q_ii),
+//! E_Hopfield(u) = −½ uᵀWu − bᵀu = E(u) − const.
+//! ```
+//!
+//! Every problem in this crate stores `W` *structurally* (rows, columns, diagonals, the
+//! distance matrix), so a flip costs `O(n)` for an `n × n` neuron array instead of a row of an
+//! `n² × n²` matrix, and reports `const` as [`Problem::energy_offset`]: the penalty energy of a
+//! state is `network().energy(state) + energy_offset()` ([`Problem::energy`]). Each problem
+//! also evaluates its penalty formula directly ([`Problem::penalty`]), and
+//! [`dense_from_penalty`] rebuilds `(W, b, const)` from that formula alone, by finite
+//! differences: the tests check the structured couplings against it.
+//!
+//! The neuron array has a [`Shape`] `ν_1 × … × ν_δ` (seed 002 eqs 10–11), used by the tunnel
+//! operator `T` to permute slices.
+
+use hopfield_core::nalgebra::DMatrix;
+use hopfield_core::{Couplings, Dense, Encoding, Network, State};
+
+use crate::{OptError, Result};
+
+/// The shape `ν_1 × … × ν_δ` of a neuron array (seed 002 eqs 10–11), row-major: the last
+/// index varies fastest, so the neuron of multi-index `(m_1, …, m_δ)` is
+/// `Σ_d m_d · Π_{e>d} ν_e`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Shape {
+    dims: Vec<usize>,
+    strides: Vec<usize>,
+    len: usize,
+}
+
+impl Shape {
+    /// A shape from its dimensions; every dimension must be at least 1 and the product must
+    /// fit in `usize`.
+    pub fn new(dims: Vec<usize>) -> Result<Self> {
+        if dims.is_empty() {
+            return Err(OptError::InvalidParameter {
+                name: "shape",
+                reason: "a neuron array needs at least one dimension".into(),
+            });
+        }
+        if let Some(d) = dims.iter().position(|&v| v == 0) {
+            return Err(OptError::InvalidParameter {
+                name: "shape",
+                reason: format!("dimension {d} has size 0"),
+            });
+        }
+        let mut strides = vec![1usize; dims.len()];
+        let mut len = 1usize;
+        for d in (0..dims.len()).rev() {
+            strides[d] = len;
+            len = len
+                .checked_mul(dims[d])
+                .ok_or_else(|| OptError::InvalidParameter {
+                    name: "shape",
+                    reason: format!("{dims:?} has more neurons than fit in usize"),
+                })?;
+        }
+        Ok(Shape { dims, strides, len })
+    }
+
+    /// The dimensions `ν_1, …, ν_δ`.
+    #[inline]
+    pub fn dims(&self) -> &[usize] {
+        &self.dims
+    }
+
+    /// The number of dimensions `δ`.
+    #[inline]
+    pub fn ndim(&self) -> usize {
+        self.dims.len()
+    }
+
+    /// The row-major strides: `stride(d) = Π_{e>d} ν_e`.
+    #[inline]
+    pub fn strides(&self) -> &[usize] {
+        &self.strides
+    }
+
+    /// The number of neurons `Π_d ν_d`.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the array has no neurons (never, by construction).
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The neuron index of a multi-index, or `None` if the multi-index has the wrong length or
+    /// a coordinate out of range.
+    pub fn index(&self, multi: &[usize]) -> Option<usize> {
+        if multi.len() != self.dims.len() {
+            return None;
+        }
+        let mut i = 0;
+        for ((&m, &v), &s) in multi.iter().zip(&self.dims).zip(&self.strides) {
+            if m >= v {
+                return None;
+            }
+            i += m * s;
+        }
+        Some(i)
+    }
+
+    /// The multi-index of a neuron, or `None` if `index >= len()`.
+    pub fn multi_index(&self, index: usize) -> Option<Vec<usize>> {
+        if index >= self.len {
+            return None;
+        }
+        Some(
+            self.dims
+                .iter()
+                .zip(&self.strides)
+                .map(|(&v, &s)| (index / s) % v)
+                .collect(),
+        )
+    }
+
+    /// Calls `f(o, i)` for every neuron `i` of slice `value` along dimension `dim` (all
+    /// neurons whose `dim`-th coordinate is `value`), where `o` enumerates the slice's
+    /// `len() / ν_dim` positions in the same order for every slice. `O(len / ν_dim)`.
+    ///
+    /// Panics if `dim` or `value` is out of range.
+    #[inline]
+    pub fn for_each_in_slice(&self, dim: usize, value: usize, mut f: impl FnMut(usize, usize)) {
+        assert!(value < self.dims[dim], "slice {value} out of range");
+        let stride = self.strides[dim];
+        let block = stride * self.dims[dim];
+        let outer = self.len / block;
+        let mut o = 0;
+        for b in 0..outer {
+            let base = b * block + value * stride;
+            for inner in 0..stride {
+                f(o, base + inner);
+                o += 1;
+            }
+        }
+    }
+}
+
+/// An optimization problem encoded as a 0/1 Hopfield network with structured couplings.
+///
+/// Contract: for every 0/1 state `s`,
+/// `penalty(s) == network().energy(s) + energy_offset()` up to rounding, and the couplings are
+/// those SPEC §1.3 derives from `penalty`.
+pub trait Problem: Send + Sync {
+    /// The structured couplings.
+    type Couplings: Couplings + Clone;
+    /// A decoded solution (a tour, a queen placement, a transportation plan).
+    type Solution: Clone + std::fmt::Debug + Send + Sync;
+
+    /// A short name for reports.
+    fn name(&self) -> String;
+
+    /// The shape of the neuron array.
+    fn shape(&self) -> &Shape;
+
+    /// The Hopfield network (0/1 encoding, zero diagonal).
+    fn network(&self) -> &Network<Self::Couplings>;
+
+    /// The constant dropped when compiling the penalty into `(W, b)`:
+    /// `penalty(s) = E_Hopfield(s) + energy_offset()`.
+    fn energy_offset(&self) -> f64;
+
+    /// The penalty energy evaluated directly from its formula (not from `W`), `O(N)` to
+    /// `O(N·n)`. Panics if `state` has the wrong length.
+    fn penalty(&self, state: &State) -> f64;
+
+    /// The penalty energy through the network: `E_Hopfield(s) + energy_offset()`.
+    fn energy(&self, state: &State) -> Result<f64> {
+        Ok(self.network().energy(state)? + self.energy_offset())
+    }
+
+    /// The solution a state encodes, or `None` when the state encodes none (see each
+    /// problem for what decodes).
+    fn decode(&self, state: &State) -> Option<Self::Solution>;
+
+    /// The objective value of a solution (tour length, attacking pairs, transportation cost).
+    fn objective(&self, solution: &Self::Solution) -> f64;
+
+    /// Whether a state satisfies every constraint of the problem.
+    fn is_feasible(&self, state: &State) -> bool;
+
+    /// The couplings as a dense matrix (for tests and small problems): `O(N²)` memory.
+    fn dense_couplings(&self) -> Result<Dense> {
+        let c = self.network().couplings();
+        let n = c.n();
+        Ok(Dense::with_zero_diagonal(DMatrix::from_fn(
+            n,
+            n,
+            |i, j| {
+                if i == j { 0.0 } else { c.weight(i, j) }
+            },
+        ))?)
+    }
+}
+
+/// `(W, b, const)` rebuilt from [`Problem::penalty`] alone by finite differences (SPEC §1.3):
+/// `const = E(0)`, `b_i = E(0) − E(e_i)`, `w_ij = −(E(e_i + e_j) − E(e_i) − E(e_j) + E(0))`.
+///
+/// Exact for a quadratic penalty; `O(N²)` penalty evaluations, so small problems only. The
+/// tests compare it with the structured couplings.
+pub fn dense_from_penalty<P: Problem + ?Sized>(problem: &P) -> Result<(Dense, Vec<f64>, f64)> {
+    let n = problem.shape().len();
+    let mut bits = vec![false; n];
+    let eval = |bits: &[bool]| problem.penalty(&State::from_bits(Encoding::Binary, bits));
+    let e0 = eval(&bits);
+    let mut single = vec![0.0; n];
+    for i in 0..n {
+        bits[i] = true;
+        single[i] = eval(&bits);
+        bits[i] = false;
+    }
+    let mut w = DMatrix::zeros(n, n);
+    for i in 0..n {
+        bits[i] = true;
+        for j in (i + 1)..n {
+            bits[j] = true;
+            let q = eval(&bits) - single[i] - single[j] + e0;
+            w[(i, j)] = -q;
+            w[(j, i)] = -q;
+            bits[j] = false;
+        }
+        bits[i] = false;
+    }
+    let bias = single.iter().map(|e| e0 - e).collect();
+    Ok((Dense::with_zero_diagonal(w)?, bias, e0))
+}
+
+/// Checks that a penalty weight is finite and positive.
+pub(crate) fn check_positive(name: &'static str, value: f64) -> Result<()> {
+    if value.is_finite() && value > 0.0 {
+        Ok(())
+    } else {
+        Err(OptError::InvalidParameter {
+            name,
+            reason: format!("must be finite and > 0, got {value}"),
+        })
+    }
+}
+
+/// Checks that a penalty weight is finite and non-negative.
+pub(crate) fn check_non_negative(name: &'static str, value: f64) -> Result<()> {
+    if value.is_finite() && value >= 0.0 {
+        Ok(())
+    } else {
+        Err(OptError::InvalidParameter {
+            name,
+            reason: format!("must be finite and >= 0, got {value}"),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shape_index_round_trip() {
+        let s = Shape::new(vec![2, 3, 4]).unwrap();
+        assert_eq!(s.len(), 24);
+        assert_eq!(s.strides(), &[12, 4, 1]);
+        for i in 0..24 {
+            let m = s.multi_index(i).unwrap();
+            assert_eq!(s.index(&m), Some(i));
+        }
+        assert_eq!(s.index(&[1, 2, 3]), Some(23));
+        assert_eq!(s.index(&[2, 0, 0]), None);
+        assert_eq!(s.multi_index(24), None);
+    }
+
+    #[test]
+    fn slices_enumerate_matching_neurons() {
+        let s = Shape::new(vec![2, 3, 4]).unwrap();
+        for d in 0..3 {
+            for v in 0..s.dims()[d] {
+                let mut seen = Vec::new();
+                s.for_each_in_slice(d, v, |o, i| {
+                    assert_eq!(o, seen.len());
+                    seen.push(i);
+                });
+                assert_eq!(seen.len(), 24 / s.dims()[d]);
+                for &i in &seen {
+                    assert_eq!(s.multi_index(i).unwrap()[d], v);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn bad_shapes_are_errors() {
+        assert!(Shape::new(vec![]).is_err());
+        assert!(Shape::new(vec![3, 0]).is_err());
+        assert!(Shape::new(vec![usize::MAX, 3]).is_err());
+    }
+}

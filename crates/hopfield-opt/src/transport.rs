@@ -1,1 +1,620 @@
-//! Hitchcock transportation: warehouses × factories × units, unary count encoding.
+//! Hitchcock transportation: warehouses × factories × units (SPEC §6.3; seed 002 §4.3).
+//!
+//! `p` warehouses hold `S_x` parts, `q` factories need `D_y`, and one part from `x` to `y`
+//! costs `c_xy`. The network is the 3-D array `v_xyk`, `k = 1..K` with `K = max_y D_y`
+//! (seed 002: 5×10×17 = 850 and 5×10×43 = 2150 neurons). Each neuron carries a value `u_k`
+//! and the amount shipped is `a_xy = Σ_k u_k v_xyk`:
+//!
+//! - [`TransportEncoding::Unary`] (SPEC's default): `u_k = 1`, so `a_xy` counts the neurons
+//!   on and any `k` of them are interchangeable;
+//! - [`TransportEncoding::OneHot`] (the alternative SPEC §6.3 names): `u_k = k`, plus
+//!   `(F/2) Σ_xy n_xy (n_xy − 1)` with `n_xy = Σ_k v_xyk`, which drives each cell to at most
+//!   one neuron on, so that `k`-slice swaps change amounts.
+//!
+//! ```text
+//! E = (A/2) Σ_x (Σ_y a_xy − S_x)² + (B/2) Σ_y (Σ_x a_xy − D_y)² + C Σ_xy c_xy a_xy
+//!     [+ (F/2) Σ_xy n_xy (n_xy − 1)]
+//! w_{xyk,x'y'k'} = −A u_k u_k' δ_xx' − B u_k u_k' δ_yy' − F δ_xx' δ_yy' (1 − δ_kk')   (distinct neurons)
+//! b_xyk = A (S_x u_k − u_k²/2) + B (D_y u_k − u_k²/2) − C c_xy u_k
+//! E = E_Hopfield + (A/2) Σ S_x² + (B/2) Σ D_y²
+//! ```
+//!
+//! A feasible plan has `E = C·cost`. Defaults `C = 1`, `A = B = 2·c_max` (SPEC §6.3
+//! \[ASSUMED\]); for one-hot `F = A + B` [ASSUMED, untuned]. Neurons with `k > D_y` are free.
+
+use hopfield_core::nalgebra::DMatrix;
+use hopfield_core::{Couplings, Encoding, Network, State};
+
+use crate::problem::{Problem, Shape, check_non_negative, check_positive};
+use crate::{OptError, Result};
+
+/// A balanced transportation instance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TransportInstance {
+    supply: Vec<u32>,
+    demand: Vec<u32>,
+    cost: DMatrix<f64>,
+}
+
+impl TransportInstance {
+    /// An instance from supplies `S_x` (p warehouses), demands `D_y` (q factories) and the
+    /// `p × q` cost matrix. Errors: empty sides, a cost matrix of the wrong shape or with
+    /// non-finite or negative entries, all demands zero, and total supply ≠ total demand
+    /// ([`OptError::Unbalanced`]).
+    pub fn new(supply: Vec<u32>, demand: Vec<u32>, cost: DMatrix<f64>) -> Result<Self> {
+        if supply.is_empty() || demand.is_empty() {
+            return Err(OptError::InvalidParameter {
+                name: "supply/demand",
+                reason: "need at least one warehouse and one factory".into(),
+            });
+        }
+        if cost.shape() != (supply.len(), demand.len()) {
+            return Err(OptError::InvalidParameter {
+                name: "cost",
+                reason: format!(
+                    "expected {}×{}, got {}×{}",
+                    supply.len(),
+                    demand.len(),
+                    cost.nrows(),
+                    cost.ncols()
+                ),
+            });
+        }
+        if let Some((k, v)) = cost
+            .iter()
+            .enumerate()
+            .find(|(_, v)| !v.is_finite() || **v < 0.0)
+        {
+            return Err(OptError::InvalidParameter {
+                name: "cost",
+                reason: format!("entry {k} (column-major) = {v} is not finite and >= 0"),
+            });
+        }
+        let s: u64 = supply.iter().map(|&v| u64::from(v)).sum();
+        let d: u64 = demand.iter().map(|&v| u64::from(v)).sum();
+        if s != d {
+            return Err(OptError::Unbalanced {
+                supply: s,
+                demand: d,
+            });
+        }
+        if d == 0 {
+            return Err(OptError::InvalidParameter {
+                name: "demand",
+                reason: "every demand is zero".into(),
+            });
+        }
+        Ok(TransportInstance {
+            supply,
+            demand,
+            cost,
+        })
+    }
+
+    /// Seed 002 experiment 1 (Tables 2–4): 5 warehouses, 10 factories, 100 parts, K = 17.
+    pub fn experiment1() -> Self {
+        #[rustfmt::skip]
+        let c = [
+            4., 7., 5., 9., 2., 6., 5., 3., 5., 8.,
+            9., 7., 9., 5., 2., 3., 8., 4., 6., 6.,
+            6., 4., 3., 2., 8., 6., 2., 7., 9., 5.,
+            2., 8., 4., 5., 9., 7., 1., 6., 9., 3.,
+            9., 3., 7., 5., 3., 4., 8., 2., 6., 4.,
+        ];
+        TransportInstance {
+            supply: vec![22, 13, 19, 35, 11],
+            demand: vec![16, 8, 5, 12, 6, 14, 3, 9, 10, 17],
+            cost: DMatrix::from_row_slice(5, 10, &c),
+        }
+    }
+
+    /// Seed 002 experiment 2 (Tables 5–7): 5 warehouses, 10 factories, 300 parts, K = 43.
+    pub fn experiment2() -> Self {
+        #[rustfmt::skip]
+        let c = [
+            22., 8., 10., 15., 9., 17., 12., 6., 9., 23.,
+            9., 13., 17., 15., 23., 14., 8., 12., 6., 24.,
+            24., 7., 15., 19., 32., 16., 5., 13., 25., 18.,
+            9., 7., 29., 25., 12., 13., 28., 14., 6., 16.,
+            6., 14., 13., 24., 8., 26., 20., 17., 9., 15.,
+        ];
+        TransportInstance {
+            supply: vec![77, 43, 39, 75, 66],
+            demand: vec![26, 32, 20, 12, 31, 39, 28, 34, 35, 43],
+            cost: DMatrix::from_row_slice(5, 10, &c),
+        }
+    }
+
+    /// The supplies `S_x`.
+    pub fn supply(&self) -> &[u32] {
+        &self.supply
+    }
+
+    /// The demands `D_y`.
+    pub fn demand(&self) -> &[u32] {
+        &self.demand
+    }
+
+    /// The `p × q` unit costs.
+    pub fn cost(&self) -> &DMatrix<f64> {
+        &self.cost
+    }
+
+    /// `K = max_y D_y`, the depth of the neuron array.
+    pub fn depth(&self) -> usize {
+        self.demand.iter().copied().max().unwrap_or(0) as usize
+    }
+
+    /// The cost `Σ c_xy a_xy` of a plan (`p × q`); `None` if the plan has the wrong shape.
+    pub fn plan_cost(&self, plan: &DMatrix<u32>) -> Option<f64> {
+        if plan.shape() != self.cost.shape() {
+            return None;
+        }
+        Some(
+            plan.iter()
+                .zip(self.cost.iter())
+                .map(|(&a, &c)| f64::from(a) * c)
+                .sum(),
+        )
+    }
+
+    /// Whether a plan meets every supply and demand exactly.
+    pub fn plan_is_feasible(&self, plan: &DMatrix<u32>) -> bool {
+        if plan.shape() != self.cost.shape() {
+            return false;
+        }
+        let rows_ok = (0..self.supply.len()).all(|x| {
+            plan.row(x).iter().map(|&a| u64::from(a)).sum::<u64>() == u64::from(self.supply[x])
+        });
+        let cols_ok = (0..self.demand.len()).all(|y| {
+            plan.column(y).iter().map(|&a| u64::from(a)).sum::<u64>() == u64::from(self.demand[y])
+        });
+        rows_ok && cols_ok
+    }
+}
+
+/// How the amounts `a_xy` are read from the `K` neurons of a cell.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum TransportEncoding {
+    /// `a_xy = Σ_k v_xyk` (SPEC §6.3 default).
+    Unary,
+    /// `a_xy = Σ_k k·v_xyk` with the one-neuron-per-cell penalty `F` (SPEC §6.3 option).
+    OneHot {
+        /// The weight `F` of `(F/2) Σ n_xy (n_xy − 1)`.
+        f: f64,
+    },
+}
+
+/// Penalty weights of the transportation encoding.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TransportWeights {
+    /// Supply penalty `A`.
+    pub a: f64,
+    /// Demand penalty `B`.
+    pub b: f64,
+    /// Cost weight `C`.
+    pub c: f64,
+}
+
+impl TransportWeights {
+    /// SPEC defaults: `A = B = 2·c_max` (1 if all costs are 0), `C = 1`.
+    pub fn defaults_for(instance: &TransportInstance) -> Self {
+        let c_max = instance.cost.iter().copied().fold(0.0_f64, f64::max);
+        let c_max = if c_max > 0.0 { c_max } else { 1.0 };
+        TransportWeights {
+            a: 2.0 * c_max,
+            b: 2.0 * c_max,
+            c: 1.0,
+        }
+    }
+}
+
+/// The structured transportation couplings: `O((p + q)·K)` per column.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TransportCouplings {
+    p: usize,
+    q: usize,
+    k: usize,
+    units: Vec<f64>,
+    a: f64,
+    b: f64,
+    f: f64,
+}
+
+impl TransportCouplings {
+    #[inline]
+    fn split(&self, i: usize) -> (usize, usize, usize) {
+        let kk = i % self.k;
+        let cell = i / self.k;
+        (cell / self.q, cell % self.q, kk)
+    }
+}
+
+impl Couplings for TransportCouplings {
+    fn n(&self) -> usize {
+        self.p * self.q * self.k
+    }
+
+    fn weight(&self, i: usize, j: usize) -> f64 {
+        if i == j {
+            return 0.0;
+        }
+        let (x1, y1, k1) = self.split(i);
+        let (x2, y2, k2) = self.split(j);
+        let uu = self.units[k1] * self.units[k2];
+        let mut w = 0.0;
+        if x1 == x2 {
+            w -= self.a * uu;
+        }
+        if y1 == y2 {
+            w -= self.b * uu;
+        }
+        if x1 == x2 && y1 == y2 && k1 != k2 {
+            w -= self.f;
+        }
+        w
+    }
+
+    /// `O((p + q)·K)`: the warehouse plane and the factory plane through `j`.
+    fn add_column(&self, j: usize, scale: f64, fields: &mut [f64]) {
+        let (x, y, kj) = self.split(j);
+        let (q, k) = (self.q, self.k);
+        let uj = self.units[kj] * scale;
+        let ja = -self.a * uj;
+        let jb = -self.b * uj;
+        // Warehouse plane x: neurons (x, y', k') are contiguous.
+        let plane = &mut fields[x * q * k..(x + 1) * q * k];
+        for cell in plane.chunks_exact_mut(k) {
+            for (f, u) in cell.iter_mut().zip(&self.units) {
+                *f += ja * u;
+            }
+        }
+        // Factory plane y.
+        for xx in 0..self.p {
+            let base = (xx * q + y) * k;
+            for (f, u) in fields[base..base + k].iter_mut().zip(&self.units) {
+                *f += jb * u;
+            }
+        }
+        if self.f != 0.0 {
+            let base = (x * q + y) * k;
+            let jf = -self.f * scale;
+            for f in &mut fields[base..base + k] {
+                *f += jf;
+            }
+            fields[j] -= jf;
+        }
+        fields[j] -= (ja + jb) * self.units[kj];
+    }
+
+    fn self_coupling(&self, _i: usize) -> f64 {
+        0.0
+    }
+
+    /// `O(N)` (row and column sums).
+    fn mul_into(&self, state: &[f64], out: &mut [f64]) {
+        let (p, q, k) = (self.p, self.q, self.k);
+        let mut amount = vec![0.0; p * q];
+        let mut count = vec![0.0; p * q];
+        for (cell, chunk) in state.chunks_exact(k).enumerate() {
+            amount[cell] = chunk.iter().zip(&self.units).map(|(s, u)| s * u).sum();
+            count[cell] = chunk.iter().sum();
+        }
+        let rows: Vec<f64> = (0..p)
+            .map(|x| amount[x * q..(x + 1) * q].iter().sum())
+            .collect();
+        let cols: Vec<f64> = (0..q)
+            .map(|y| (0..p).map(|x| amount[x * q + y]).sum())
+            .collect();
+        for (i, o) in out.iter_mut().enumerate() {
+            let (x, y, kk) = self.split(i);
+            let u = self.units[kk];
+            let s = state[i];
+            *o = -self.a * u * (rows[x] - u * s)
+                - self.b * u * (cols[y] - u * s)
+                - self.f * (count[x * q + y] - s);
+        }
+    }
+}
+
+/// A transportation instance encoded as a Hopfield network (SPEC §6.3).
+#[derive(Debug, Clone)]
+pub struct Transport {
+    instance: TransportInstance,
+    encoding: TransportEncoding,
+    weights: TransportWeights,
+    shape: Shape,
+    network: Network<TransportCouplings>,
+}
+
+impl Transport {
+    /// The unary encoding with the SPEC default weights.
+    pub fn new(instance: TransportInstance) -> Result<Self> {
+        let weights = TransportWeights::defaults_for(&instance);
+        Self::with_options(instance, TransportEncoding::Unary, weights)
+    }
+
+    /// The one-hot encoding with the default weights and `F = A + B` \[ASSUMED\].
+    pub fn one_hot(instance: TransportInstance) -> Result<Self> {
+        let weights = TransportWeights::defaults_for(&instance);
+        let f = weights.a + weights.b;
+        Self::with_options(instance, TransportEncoding::OneHot { f }, weights)
+    }
+
+    /// An explicit encoding and weights (`A, B > 0`, `C ≥ 0`, `F > 0`, all finite).
+    pub fn with_options(
+        instance: TransportInstance,
+        encoding: TransportEncoding,
+        weights: TransportWeights,
+    ) -> Result<Self> {
+        check_positive("A", weights.a)?;
+        check_positive("B", weights.b)?;
+        check_non_negative("C", weights.c)?;
+        let f = match encoding {
+            TransportEncoding::Unary => 0.0,
+            TransportEncoding::OneHot { f } => {
+                check_positive("F", f)?;
+                f
+            }
+        };
+        let (p, q, k) = (
+            instance.supply.len(),
+            instance.demand.len(),
+            instance.depth(),
+        );
+        let shape = Shape::new(vec![p, q, k])?;
+        let units: Vec<f64> = match encoding {
+            TransportEncoding::Unary => vec![1.0; k],
+            TransportEncoding::OneHot { .. } => (1..=k).map(|v| v as f64).collect(),
+        };
+        let couplings = TransportCouplings {
+            p,
+            q,
+            k,
+            units: units.clone(),
+            a: weights.a,
+            b: weights.b,
+            f,
+        };
+        let mut bias = Vec::with_capacity(shape.len());
+        for x in 0..p {
+            let s = f64::from(instance.supply[x]);
+            for y in 0..q {
+                let d = f64::from(instance.demand[y]);
+                let c = instance.cost[(x, y)];
+                for &u in &units {
+                    bias.push(
+                        weights.a * (s * u - 0.5 * u * u) + weights.b * (d * u - 0.5 * u * u)
+                            - weights.c * c * u,
+                    );
+                }
+            }
+        }
+        let network = Network::with_bias(couplings, bias, Encoding::Binary)?;
+        Ok(Transport {
+            instance,
+            encoding,
+            weights,
+            shape,
+            network,
+        })
+    }
+
+    /// The instance.
+    pub fn instance(&self) -> &TransportInstance {
+        &self.instance
+    }
+
+    /// The encoding.
+    pub fn encoding(&self) -> TransportEncoding {
+        self.encoding
+    }
+
+    /// The weights.
+    pub fn weights(&self) -> TransportWeights {
+        self.weights
+    }
+
+    /// The amounts `a_xy` a state encodes (whatever its feasibility), `O(N)`.
+    pub fn amounts(&self, state: &State) -> DMatrix<u32> {
+        let (p, q, k) = (
+            self.shape.dims()[0],
+            self.shape.dims()[1],
+            self.shape.dims()[2],
+        );
+        let units = &self.network.couplings().units;
+        DMatrix::from_fn(p, q, |x, y| {
+            let base = (x * q + y) * k;
+            (0..k)
+                .filter(|&kk| state.is_high(base + kk))
+                .map(|kk| units[kk] as u32)
+                .sum()
+        })
+    }
+
+    /// The state encoding a plan: in unary, the first `a_xy` neurons of each cell; in
+    /// one-hot, neuron `k = a_xy` (none when 0). `None` if the plan has the wrong shape or an
+    /// amount above `K`.
+    pub fn encode_plan(&self, plan: &DMatrix<u32>) -> Option<State> {
+        let (p, q, k) = (
+            self.shape.dims()[0],
+            self.shape.dims()[1],
+            self.shape.dims()[2],
+        );
+        if plan.shape() != (p, q) {
+            return None;
+        }
+        let mut bits = vec![false; self.shape.len()];
+        for x in 0..p {
+            for y in 0..q {
+                let a = plan[(x, y)] as usize;
+                if a > k {
+                    return None;
+                }
+                let base = (x * q + y) * k;
+                match self.encoding {
+                    TransportEncoding::Unary => bits[base..base + a].fill(true),
+                    TransportEncoding::OneHot { .. } => {
+                        if a > 0 {
+                            bits[base + a - 1] = true;
+                        }
+                    }
+                }
+            }
+        }
+        Some(State::from_bits(Encoding::Binary, &bits))
+    }
+
+    fn cell_counts(&self, state: &State) -> Vec<usize> {
+        let k = self.shape.dims()[2];
+        state
+            .as_slice()
+            .chunks_exact(k)
+            .map(|c| c.iter().filter(|&&v| v == 1.0).count())
+            .collect()
+    }
+}
+
+impl Problem for Transport {
+    type Couplings = TransportCouplings;
+    /// The `p × q` plan `a_xy` (decoded from any state; see [`Problem::is_feasible`]).
+    type Solution = DMatrix<u32>;
+
+    fn name(&self) -> String {
+        format!(
+            "hitchcock{}x{}x{}",
+            self.shape.dims()[0],
+            self.shape.dims()[1],
+            self.shape.dims()[2]
+        )
+    }
+
+    fn shape(&self) -> &Shape {
+        &self.shape
+    }
+
+    fn network(&self) -> &Network<TransportCouplings> {
+        &self.network
+    }
+
+    fn energy_offset(&self) -> f64 {
+        let s: f64 = self
+            .instance
+            .supply
+            .iter()
+            .map(|&v| f64::from(v).powi(2))
+            .sum();
+        let d: f64 = self
+            .instance
+            .demand
+            .iter()
+            .map(|&v| f64::from(v).powi(2))
+            .sum();
+        0.5 * (self.weights.a * s + self.weights.b * d)
+    }
+
+    fn penalty(&self, state: &State) -> f64 {
+        let plan = self.amounts(state);
+        let (p, q) = plan.shape();
+        let TransportWeights { a, b, c } = self.weights;
+        let mut e = 0.0;
+        for x in 0..p {
+            let r: f64 = plan.row(x).iter().map(|&v| f64::from(v)).sum();
+            e += 0.5 * a * (r - f64::from(self.instance.supply[x])).powi(2);
+        }
+        for y in 0..q {
+            let col: f64 = plan.column(y).iter().map(|&v| f64::from(v)).sum();
+            e += 0.5 * b * (col - f64::from(self.instance.demand[y])).powi(2);
+        }
+        e += c * self.instance.plan_cost(&plan).unwrap_or(0.0);
+        if let TransportEncoding::OneHot { f } = self.encoding {
+            e += self
+                .cell_counts(state)
+                .iter()
+                .map(|&n| 0.5 * f * (n * n.saturating_sub(1)) as f64)
+                .sum::<f64>();
+        }
+        e
+    }
+
+    /// The amounts `a_xy` of any state (always `Some`); feasibility is separate.
+    fn decode(&self, state: &State) -> Option<DMatrix<u32>> {
+        (state.len() == self.shape.len()).then(|| self.amounts(state))
+    }
+
+    /// The transportation cost `Σ c_xy a_xy`.
+    fn objective(&self, plan: &DMatrix<u32>) -> f64 {
+        self.instance.plan_cost(plan).unwrap_or(f64::INFINITY)
+    }
+
+    /// Supplies and demands met exactly (and, one-hot, at most one neuron on per cell).
+    fn is_feasible(&self, state: &State) -> bool {
+        if state.len() != self.shape.len() {
+            return false;
+        }
+        if matches!(self.encoding, TransportEncoding::OneHot { .. })
+            && self.cell_counts(state).iter().any(|&n| n > 1)
+        {
+            return false;
+        }
+        self.instance.plan_is_feasible(&self.amounts(state))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tiny() -> TransportInstance {
+        TransportInstance::new(
+            vec![3, 2],
+            vec![1, 4],
+            DMatrix::from_row_slice(2, 2, &[1.0, 5.0, 2.0, 3.0]),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn feasible_plan_energy_is_cost() {
+        // Plan [[1, 2], [0, 2]]: cost 1·1 + 2·5 + 0·2 + 2·3 = 17.
+        let plan = DMatrix::from_row_slice(2, 2, &[1u32, 2, 0, 2]);
+        for t in [
+            Transport::new(tiny()).unwrap(),
+            Transport::one_hot(tiny()).unwrap(),
+        ] {
+            let s = t.encode_plan(&plan).unwrap();
+            assert!(t.is_feasible(&s));
+            assert_eq!(t.penalty(&s), 17.0);
+            assert!((t.energy(&s).unwrap() - 17.0).abs() < 1e-9);
+            assert_eq!(t.decode(&s), Some(plan.clone()));
+        }
+    }
+
+    #[test]
+    fn unbalanced_is_an_error() {
+        let r = TransportInstance::new(vec![3, 2], vec![1, 5], DMatrix::zeros(2, 2));
+        assert!(matches!(
+            r,
+            Err(OptError::Unbalanced {
+                supply: 5,
+                demand: 6
+            })
+        ));
+        assert!(TransportInstance::new(vec![1], vec![1], DMatrix::zeros(2, 2)).is_err());
+        assert!(TransportInstance::new(vec![], vec![], DMatrix::zeros(0, 0)).is_err());
+    }
+
+    #[test]
+    fn built_in_experiments_match_the_paper() {
+        let e1 = TransportInstance::experiment1();
+        let e2 = TransportInstance::experiment2();
+        for (e, total, k) in [(&e1, 100, 17), (&e2, 300, 43)] {
+            let again = TransportInstance::new(e.supply.clone(), e.demand.clone(), e.cost.clone());
+            assert!(again.is_ok());
+            assert_eq!(e.supply().iter().sum::<u32>(), total);
+            assert_eq!(e.depth(), k);
+        }
+        assert_eq!(Transport::new(e1).unwrap().shape().len(), 850);
+        assert_eq!(Transport::new(e2).unwrap().shape().len(), 2150);
+    }
+}
