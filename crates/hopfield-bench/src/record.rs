@@ -1,0 +1,223 @@
+//! Record folders: per-trial rows as JSON lines, written in a fixed order so that the same seed
+//! gives byte-identical files whatever the thread count, and resumable after an interruption.
+//!
+//! A table `NAME` of a record folder is `NAME.jsonl`: one row per trial, cells in the order the
+//! experiment declares them and trials in index order within a cell. Each line is
+//! `{"cell": …, "trial": …, "seed": …, "row": {…}}`. Wall times are not part of rows (they
+//! differ between runs); they go to `NAME.times.jsonl`.
+//!
+//! Rows are appended chunk by chunk as trials finish. When a run is interrupted, the next run
+//! reads the complete lines back, drops a trailing partial line, and continues each cell from
+//! its first missing trial.
+
+use std::collections::HashMap;
+use std::fs::{self, File, OpenOptions};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+/// One line of a table file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Line<R> {
+    /// The cell (for example `burma14/tunnel`).
+    pub cell: String,
+    /// The trial index within the cell.
+    pub trial: usize,
+    /// The trial's seed.
+    pub seed: u64,
+    /// What the trial measured.
+    pub row: R,
+}
+
+/// The wall time of one trial (kept apart from the rows, which must be reproducible).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimeLine {
+    /// The cell.
+    pub cell: String,
+    /// The trial index.
+    pub trial: usize,
+    /// Seconds.
+    pub seconds: f64,
+}
+
+/// A table file being written: the rows already present and an append handle.
+#[derive(Debug)]
+pub struct Table<R> {
+    path: PathBuf,
+    file: File,
+    times: File,
+    rows: HashMap<String, Vec<Line<R>>>,
+}
+
+impl<R: Serialize + DeserializeOwned + Clone> Table<R> {
+    /// Opens (or creates) table `name` in `dir`, reading back the rows a previous run wrote.
+    pub fn open(dir: &Path, name: &str) -> anyhow::Result<Self> {
+        fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let path = dir.join(format!("{name}.jsonl"));
+        let mut rows: HashMap<String, Vec<Line<R>>> = HashMap::new();
+        let mut keep_bytes = 0u64;
+        if path.exists() {
+            let reader = BufReader::new(
+                File::open(&path).with_context(|| format!("cannot read {}", path.display()))?,
+            );
+            for (idx, line) in reader.split(b'\n').enumerate() {
+                let line = line.with_context(|| format!("cannot read {}", path.display()))?;
+                match serde_json::from_slice::<Line<R>>(&line) {
+                    Ok(parsed) => {
+                        let cell = rows.entry(parsed.cell.clone()).or_default();
+                        if parsed.trial != cell.len() {
+                            bail!(
+                                "{}:{}: trial {} of cell {} is out of order (expected {}); \
+                                 delete the record folder to start over",
+                                path.display(),
+                                idx + 1,
+                                parsed.trial,
+                                parsed.cell,
+                                cell.len()
+                            );
+                        }
+                        cell.push(parsed);
+                        keep_bytes += line.len() as u64 + 1;
+                    }
+                    // A partial last line from an interrupted run: dropped below.
+                    Err(_) => break,
+                }
+            }
+        }
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .with_context(|| format!("cannot open {}", path.display()))?;
+        file.set_len(keep_bytes)
+            .with_context(|| format!("cannot truncate {}", path.display()))?;
+        let times_path = dir.join(format!("{name}.times.jsonl"));
+        let times = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&times_path)
+            .with_context(|| format!("cannot open {}", times_path.display()))?;
+        Ok(Table {
+            path,
+            file,
+            times,
+            rows,
+        })
+    }
+
+    /// Rows already recorded for `cell`, in trial order.
+    pub fn rows(&self, cell: &str) -> &[Line<R>] {
+        self.rows.get(cell).map_or(&[], Vec::as_slice)
+    }
+
+    /// Appends trials (which must continue `cell` in order) and flushes them to disk.
+    pub fn append(&mut self, cell: &str, lines: Vec<(Line<R>, f64)>) -> anyhow::Result<()> {
+        let existing = self.rows.entry(cell.to_string()).or_default();
+        let mut text = String::new();
+        let mut times = String::new();
+        for (k, (line, seconds)) in lines.iter().enumerate() {
+            if line.cell != cell || line.trial != existing.len() + k {
+                bail!(
+                    "internal error: trial {} of {cell} appended out of order",
+                    line.trial
+                );
+            }
+            text.push_str(&serde_json::to_string(line)?);
+            text.push('\n');
+            times.push_str(&serde_json::to_string(&TimeLine {
+                cell: cell.to_string(),
+                trial: line.trial,
+                seconds: *seconds,
+            })?);
+            times.push('\n');
+        }
+        self.file
+            .write_all(text.as_bytes())
+            .and_then(|()| self.file.flush())
+            .with_context(|| format!("cannot write {}", self.path.display()))?;
+        self.times.write_all(times.as_bytes())?;
+        existing.extend(lines.into_iter().map(|(line, _)| line));
+        Ok(())
+    }
+}
+
+impl<R: Serialize + DeserializeOwned + Clone> Table<R> {
+    /// Rewrites the table with the cells in `order` (each in trial order), atomically. After an
+    /// interrupted and resumed run the appended chunks interleave cells; this restores the order
+    /// a single run writes, so the file is the same byte for byte.
+    pub fn finish(&mut self, order: &[&str]) -> anyhow::Result<()> {
+        let mut text = String::new();
+        for cell in order {
+            for line in self.rows(cell) {
+                text.push_str(&serde_json::to_string(line)?);
+                text.push('\n');
+            }
+        }
+        let tmp = self.path.with_extension("jsonl.partial");
+        fs::write(&tmp, &text)
+            .and_then(|()| fs::rename(&tmp, &self.path))
+            .with_context(|| format!("cannot rewrite {}", self.path.display()))?;
+        self.file = OpenOptions::new()
+            .append(true)
+            .open(&self.path)
+            .with_context(|| format!("cannot open {}", self.path.display()))?;
+        Ok(())
+    }
+}
+
+/// Reads every line of a finished table (for reports).
+pub fn read_table<R: DeserializeOwned>(path: &Path) -> anyhow::Result<Vec<Line<R>>> {
+    let text =
+        fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    text.lines()
+        .enumerate()
+        .map(|(idx, line)| {
+            serde_json::from_str(line)
+                .with_context(|| format!("{}:{}: malformed row", path.display(), idx + 1))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(cell: &str, trial: usize, value: u32) -> (Line<u32>, f64) {
+        (
+            Line {
+                cell: cell.into(),
+                trial,
+                seed: trial as u64,
+                row: value,
+            },
+            0.5,
+        )
+    }
+
+    #[test]
+    fn rows_survive_reopening_and_a_partial_line_is_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let mut t = Table::<u32>::open(dir.path(), "t").unwrap();
+            t.append("a", vec![line("a", 0, 10), line("a", 1, 11)])
+                .unwrap();
+            t.append("b", vec![line("b", 0, 20)]).unwrap();
+        }
+        // Simulate an interruption in the middle of a line.
+        let path = dir.path().join("t.jsonl");
+        let mut f = OpenOptions::new().append(true).open(&path).unwrap();
+        f.write_all(b"{\"cell\":\"a\",\"tri").unwrap();
+        drop(f);
+        let mut t = Table::<u32>::open(dir.path(), "t").unwrap();
+        assert_eq!(t.rows("a").len(), 2);
+        assert_eq!(t.rows("b")[0].row, 20);
+        t.append("a", vec![line("a", 2, 12)]).unwrap();
+        let all: Vec<Line<u32>> = read_table(&path).unwrap();
+        assert_eq!(all.len(), 4);
+        assert_eq!(all[3].row, 12);
+        assert!(t.append("a", vec![line("a", 9, 0)]).is_err());
+    }
+}
