@@ -3,8 +3,11 @@
 //! Tasks:
 //! - `fetch-tsplib [NAMES…] [--from DIR] [--force]`: installs verified TSPLIB instances into
 //!   `datasets/tsplib/` from the canonical site or a local mirror (see `tsplib.rs`).
+//! - `reproduce-tables [--quick] [--only NAME] [--trials N] [--seed S] [--out DIR] [--from DIR]`:
+//!   fetches missing TSPLIB data, builds hopfield-bench in release and runs every experiment of
+//!   `benchmarks/*.toml` into a record folder with its report.
+//! - `report [--record DIR]`: rebuilds the report of a record folder.
 //! - `ci`: runs `.ci/run` (formatting, lints, dependency boundaries, tests).
-//! - `reproduce-tables`, `report`: not available yet; they say so and fail.
 #![allow(clippy::print_stderr, clippy::print_stdout)]
 
 mod tsplib;
@@ -21,18 +24,24 @@ tasks:
                      install verified TSPLIB instances into datasets/tsplib/, downloaded from
                      the canonical TSPLIB95 site or copied from a mirror DIR (plain or .gz);
                      with no NAMES, the default set of datasets/tsplib.toml
-  ci                 run .ci/run: fmt, clippy, dependency boundaries, tests
-  reproduce-tables   reproduce the papers' tables (not available yet)
-  report             rebuild the report from a record (not available yet)";
+  reproduce-tables [--quick] [--only NAME] [--trials N] [--seed S] [--out DIR] [--from DIR]
+                     reproduce the papers' tables: fetch TSPLIB data if missing (from DIR
+                     when given), build hopfield-bench in release, run benchmarks/*.toml into
+                     a record folder (default benchmarks/record/full, or
+                     target/record-quick with --quick; an interrupted run resumes) and write
+                     its REPORT.md
+  report [--record DIR]
+                     rebuild REPORT.md and the figures of a record folder
+                     (default benchmarks/record/full)
+  ci                 run .ci/run: fmt, clippy, dependency boundaries, tests";
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("fetch-tsplib") => fetch_tsplib(&args[1..]),
         Some("ci") => ci(),
-        Some(task @ ("reproduce-tables" | "report")) => {
-            bail!("`cargo xtask {task}` is not available yet: it arrives with hopfield-bench")
-        }
+        Some("reproduce-tables") => reproduce_tables(&args[1..]),
+        Some("report") => report(&args[1..]),
         Some("-h" | "--help") | None => {
             println!("{USAGE}");
             Ok(())
@@ -47,6 +56,117 @@ fn project_root() -> PathBuf {
         .parent()
         .map(PathBuf::from)
         .unwrap_or(manifest_dir)
+}
+
+/// The value of `--flag VALUE`.
+fn value<'a>(it: &mut impl Iterator<Item = &'a String>, flag: &str) -> anyhow::Result<&'a str> {
+    it.next()
+        .map(String::as_str)
+        .with_context(|| format!("{flag} needs a value"))
+}
+
+fn reproduce_tables(args: &[String]) -> anyhow::Result<()> {
+    let root = project_root();
+    let mut bench_args: Vec<String> = Vec::new();
+    let mut out = None;
+    let mut from = None;
+    let mut quick = false;
+    let mut only = None;
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--quick" => {
+                quick = true;
+                bench_args.push(arg.clone());
+            }
+            flag @ ("--trials" | "--seed") => {
+                bench_args.extend([flag.to_string(), value(&mut it, flag)?.to_string()]);
+            }
+            "--only" => {
+                let name = value(&mut it, "--only")?.to_string();
+                bench_args.extend(["--only".to_string(), name.clone()]);
+                only = Some(name);
+            }
+            "--out" => out = Some(std::env::current_dir()?.join(value(&mut it, "--out")?)),
+            "--from" => from = Some(PathBuf::from(value(&mut it, "--from")?)),
+            other => bail!("unknown option {other:?}\n\n{USAGE}"),
+        }
+    }
+    let out = out.unwrap_or_else(|| {
+        if quick {
+            root.join("target/record-quick")
+        } else {
+            root.join("benchmarks/record/full")
+        }
+    });
+    if only.as_deref().is_none_or(|o| o == "tsp") {
+        let mut fetch_args: Vec<String> = Vec::new();
+        if let Some(dir) = &from {
+            fetch_args.extend(["--from".to_string(), dir.display().to_string()]);
+        }
+        if let Err(e) = fetch_tsplib(&fetch_args) {
+            eprintln!(
+                "warning: TSPLIB data is not ready, so the TSP table will be skipped:\n{e:#}\n\
+                 Fix: `cargo xtask fetch-tsplib` (offline: `cargo xtask fetch-tsplib --from \
+                 ../shared/datasets/tsplib`), then run this command again; finished tables are \
+                 not recomputed."
+            );
+        }
+    }
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(&cargo)
+        .args([
+            "run",
+            "--release",
+            "--quiet",
+            "-p",
+            "hopfield-bench",
+            "--",
+            "run",
+        ])
+        .arg("--defs")
+        .arg(root.join("benchmarks"))
+        .arg("--datasets")
+        .arg(root.join("datasets/tsplib"))
+        .arg("--out")
+        .arg(&out)
+        .args(&bench_args)
+        .current_dir(&root)
+        .status()
+        .context("cannot start cargo")?;
+    if !status.success() {
+        bail!("hopfield-bench failed ({status}); run the same command again to resume");
+    }
+    Ok(())
+}
+
+fn report(args: &[String]) -> anyhow::Result<()> {
+    let root = project_root();
+    let record = match args {
+        [] => root.join("benchmarks/record/full"),
+        [flag, dir] if flag == "--record" => std::env::current_dir()?.join(dir),
+        _ => bail!("usage: cargo xtask report [--record DIR]"),
+    };
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(&cargo)
+        .args([
+            "run",
+            "--release",
+            "--quiet",
+            "-p",
+            "hopfield-bench",
+            "--",
+            "report",
+            "--record",
+        ])
+        .arg(&record)
+        .current_dir(&root)
+        .status()
+        .context("cannot start cargo")?;
+    if !status.success() {
+        bail!("hopfield-bench report failed ({status})");
+    }
+    Ok(())
 }
 
 fn fetch_tsplib(args: &[String]) -> anyhow::Result<()> {

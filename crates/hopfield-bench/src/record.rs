@@ -50,6 +50,8 @@ pub struct Table<R> {
     file: File,
     times: File,
     rows: HashMap<String, Vec<Line<R>>>,
+    /// Cells in the order they first appear (in the file, then in appends).
+    order: Vec<String>,
 }
 
 impl<R: Serialize + DeserializeOwned + Clone> Table<R> {
@@ -58,6 +60,7 @@ impl<R: Serialize + DeserializeOwned + Clone> Table<R> {
         fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         let path = dir.join(format!("{name}.jsonl"));
         let mut rows: HashMap<String, Vec<Line<R>>> = HashMap::new();
+        let mut order = Vec::new();
         let mut keep_bytes = 0u64;
         if path.exists() {
             let reader = BufReader::new(
@@ -67,6 +70,9 @@ impl<R: Serialize + DeserializeOwned + Clone> Table<R> {
                 let line = line.with_context(|| format!("cannot read {}", path.display()))?;
                 match serde_json::from_slice::<Line<R>>(&line) {
                     Ok(parsed) => {
+                        if !rows.contains_key(&parsed.cell) {
+                            order.push(parsed.cell.clone());
+                        }
                         let cell = rows.entry(parsed.cell.clone()).or_default();
                         if parsed.trial != cell.len() {
                             bail!(
@@ -105,6 +111,7 @@ impl<R: Serialize + DeserializeOwned + Clone> Table<R> {
             file,
             times,
             rows,
+            order,
         })
     }
 
@@ -115,6 +122,9 @@ impl<R: Serialize + DeserializeOwned + Clone> Table<R> {
 
     /// Appends trials (which must continue `cell` in order) and flushes them to disk.
     pub fn append(&mut self, cell: &str, lines: Vec<(Line<R>, f64)>) -> anyhow::Result<()> {
+        if !self.rows.contains_key(cell) {
+            self.order.push(cell.to_string());
+        }
         let existing = self.rows.entry(cell.to_string()).or_default();
         let mut text = String::new();
         let mut times = String::new();
@@ -145,12 +155,12 @@ impl<R: Serialize + DeserializeOwned + Clone> Table<R> {
 }
 
 impl<R: Serialize + DeserializeOwned + Clone> Table<R> {
-    /// Rewrites the table with the cells in `order` (each in trial order), atomically. After an
-    /// interrupted and resumed run the appended chunks interleave cells; this restores the order
-    /// a single run writes, so the file is the same byte for byte.
-    pub fn finish(&mut self, order: &[&str]) -> anyhow::Result<()> {
+    /// Rewrites the table cell by cell (cells in the order they first appeared, each in trial
+    /// order), atomically. When a resumed run raises the trial count, its chunks interleave
+    /// cells; this restores the order a single run writes, so the file is the same byte for byte.
+    pub fn finish(&mut self) -> anyhow::Result<()> {
         let mut text = String::new();
-        for cell in order {
+        for cell in &self.order {
             for line in self.rows(cell) {
                 text.push_str(&serde_json::to_string(line)?);
                 text.push('\n');

@@ -72,8 +72,7 @@ where
             next = end;
         }
     }
-    let order: Vec<&str> = cells.iter().map(|(name, _)| name.as_str()).collect();
-    table.finish(&order)
+    table.finish()
 }
 
 #[cfg(test)]

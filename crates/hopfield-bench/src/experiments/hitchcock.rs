@@ -1,0 +1,204 @@
+//! Seed 002's Hitchcock transportation experiments 1 and 2 against the LP optimum.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use anyhow::{Context as _, bail};
+use hopfield_opt::exact::transport_optimum;
+use hopfield_opt::search::SearchConfig;
+use hopfield_opt::transport::{Transport, TransportInstance};
+use serde::{Deserialize, Serialize};
+
+use super::tsp::read_table_times;
+use super::{Context, fmt, mean, trial};
+use crate::defs::{HitchcockDef, check_methods};
+use crate::plot::{Series, chart};
+use crate::record::{Table, read_table};
+use crate::runner::run_cells;
+
+/// One Hitchcock trial.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Row {
+    /// The plan meets every supply and demand.
+    pub feasible: bool,
+    /// Total cost of the decoded plan at t_max.
+    pub cost: Option<f64>,
+    /// Tunnel transitions.
+    pub tunnels: u64,
+}
+
+fn instance(id: u32) -> anyhow::Result<TransportInstance> {
+    Ok(match id {
+        1 => TransportInstance::experiment1(),
+        2 => TransportInstance::experiment2(),
+        other => bail!("Hitchcock experiment {other} does not exist (the paper has 1 and 2)"),
+    })
+}
+
+fn cell(id: u32, method: &str, t_max: u64) -> String {
+    format!("exp{id}/{method}/t{t_max}")
+}
+
+/// Runs the Hitchcock table into `ctx.out`.
+pub fn run(def: &HitchcockDef, ctx: &Context) -> anyhow::Result<()> {
+    check_methods(&def.method)?;
+    let trials = ctx.trials(def.budget);
+    let mut table = Table::<Row>::open(&ctx.out, "hitchcock")?;
+    let bar = ctx.bar(
+        "hitchcock",
+        (def.experiment.len() * def.method.len() * trials) as u64,
+    );
+    let mut optima = Vec::new();
+    for exp in &def.experiment {
+        let inst = instance(exp.id)?;
+        let lp = transport_optimum(inst.supply(), inst.demand(), inst.cost())?;
+        optima.push((exp.id, lp.cost));
+        let problem = Transport::new(inst)?;
+        let t_max = if ctx.quick {
+            exp.quick_t_max
+        } else {
+            exp.t_max
+        };
+        let config = SearchConfig {
+            t_max,
+            p_init: exp.p_init,
+        };
+        let cells: Vec<(String, _)> = def
+            .method
+            .iter()
+            .map(|m| (cell(exp.id, &m.name, t_max), m.operator(3)))
+            .collect();
+        run_cells(
+            &mut table,
+            &cells,
+            trials,
+            ctx.seed(def.seed),
+            &bar,
+            |op, seed| {
+                let r = trial(&problem, op, &config, seed)?;
+                Ok(Row {
+                    feasible: r.feasible,
+                    cost: r.objective,
+                    tunnels: r.tunnel_count,
+                })
+            },
+        )?;
+    }
+    bar.finish();
+    std::fs::write(
+        ctx.out.join("hitchcock.optima.json"),
+        serde_json::to_string_pretty(&optima)?,
+    )?;
+    Ok(())
+}
+
+/// Appends the report section and draws Figs. 12–13.
+pub fn report(
+    def: &HitchcockDef,
+    record: &Path,
+    quick: bool,
+    md: &mut String,
+) -> anyhow::Result<()> {
+    let optima: Vec<(u32, f64)> = serde_json::from_str(
+        &std::fs::read_to_string(record.join("hitchcock.optima.json"))
+            .context("the Hitchcock table was not run (no hitchcock.optima.json)")?,
+    )?;
+    let lines = read_table::<Row>(&record.join("hitchcock.jsonl"))?;
+    let times = read_table_times(record, "hitchcock")?;
+    let _ = writeln!(md, "## {}\n", def.title);
+    let _ = writeln!(
+        md,
+        "Total cost of the plan decoded from the state at t_max (unary count encoding). The \
+         paper does not report feasibility; we give the cost over all trials and over feasible \
+         trials only. LP optimum: good_lp (microlp) on the same instance.\n"
+    );
+    for exp in &def.experiment {
+        let optimum = optima
+            .iter()
+            .find(|o| o.0 == exp.id)
+            .map_or(f64::NAN, |o| o.1);
+        let t_max = if quick { exp.quick_t_max } else { exp.t_max };
+        let _ = writeln!(
+            md,
+            "### Experiment {} (t_max = {t_max}; LP optimum {optimum})\n",
+            exp.id
+        );
+        let _ = writeln!(
+            md,
+            "| method | trials | feasible | average | best | average (feasible) | best (feasible) | optimal | mean tunnel count | ms/trial |"
+        );
+        let _ = writeln!(md, "|---|---|---|---|---|---|---|---|---|---|");
+        let mut series = Vec::new();
+        for m in &def.method {
+            let name = cell(exp.id, &m.name, t_max);
+            let rows: Vec<&Row> = lines
+                .iter()
+                .filter(|l| l.cell == name)
+                .map(|l| &l.row)
+                .collect();
+            let costs: Vec<f64> = rows.iter().filter_map(|r| r.cost).collect();
+            let feasible: Vec<f64> = rows
+                .iter()
+                .filter(|r| r.feasible)
+                .filter_map(|r| r.cost)
+                .collect();
+            let optimal = feasible.iter().filter(|&&c| c <= optimum + 1e-6).count();
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                m.label,
+                rows.len(),
+                feasible.len(),
+                fmt(Some(mean(costs.iter().copied())), 1),
+                fmt(costs.iter().copied().reduce(f64::min), 0),
+                fmt(Some(mean(feasible.iter().copied())), 1),
+                fmt(feasible.iter().copied().reduce(f64::min), 0),
+                optimal,
+                if m.paper == "tunnel" {
+                    fmt(Some(mean(rows.iter().map(|r| r.tunnels as f64))), 1)
+                } else {
+                    "—".into()
+                },
+                fmt(
+                    Some(1e3 * mean(times.iter().filter(|t| t.cell == name).map(|t| t.seconds))),
+                    1
+                ),
+            );
+            series.push(Series {
+                label: m.label.clone(),
+                points: lines
+                    .iter()
+                    .filter(|l| l.cell == name)
+                    .filter_map(|l| l.row.cost.map(|c| (l.trial as f64, c)))
+                    .collect(),
+            });
+        }
+        for (column, p) in &exp.paper {
+            let _ = writeln!(
+                md,
+                "| *paper: {column}* | 100 | — | {} | {} | — | — | — | {} | — |",
+                p.average,
+                p.best,
+                fmt(p.tunnel_count, 0)
+            );
+        }
+        md.push('\n');
+        let figure = format!("figures/hitchcock-{}.svg", exp.id);
+        if series.iter().any(|s| !s.points.is_empty()) {
+            chart(
+                &record.join(&figure),
+                &format!(
+                    "Hitchcock experiment {}: cost per trial (paper Figs. 12–13)",
+                    exp.id
+                ),
+                "trial",
+                "total cost",
+                &series,
+                &[(format!("LP optimum {optimum}"), optimum)],
+                true,
+            )?;
+            let _ = writeln!(md, "\n![experiment {} costs]({figure})\n", exp.id);
+        }
+    }
+    Ok(())
+}

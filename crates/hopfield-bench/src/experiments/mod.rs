@@ -1,0 +1,94 @@
+//! The experiments: each runs its trials into a record folder and renders its report section.
+
+pub mod hitchcock;
+pub mod memory;
+pub mod queens;
+pub mod tsp;
+
+use std::path::PathBuf;
+
+use hopfield_opt::problem::Problem;
+use hopfield_opt::search::{SearchConfig, Tunnel};
+use hopfield_opt::trials::{TrialResult, run_trial};
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+
+use crate::defs::Operator;
+
+/// What every experiment needs to run.
+#[derive(Debug, Clone)]
+pub struct Context {
+    /// The record folder.
+    pub out: PathBuf,
+    /// Where the TSPLIB files are.
+    pub datasets: PathBuf,
+    /// Smoke-test sizes.
+    pub quick: bool,
+    /// Overrides every definition's trial count.
+    pub trials: Option<usize>,
+    /// Overrides every definition's base seed.
+    pub seed: Option<u64>,
+    /// Progress bars (stderr).
+    pub progress: MultiProgress,
+}
+
+impl Context {
+    /// The trials of a table.
+    pub fn trials(&self, budget: crate::defs::Budget) -> usize {
+        self.trials.unwrap_or(if self.quick {
+            budget.quick_trials
+        } else {
+            budget.trials
+        })
+    }
+
+    /// The base seed of a table.
+    pub fn seed(&self, declared: u64) -> u64 {
+        self.seed.unwrap_or(declared)
+    }
+
+    /// A progress bar of `total` steps for table `name`.
+    pub fn bar(&self, name: &str, total: u64) -> ProgressBar {
+        let bar = self.progress.add(ProgressBar::new(total));
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{prefix:>12} [{bar:32}] {pos}/{len} trials {elapsed_precise} (eta {eta})",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        bar.set_prefix(name.to_string());
+        bar
+    }
+}
+
+/// Runs one seeded trial of `problem` with `operator`.
+pub(crate) fn trial<P: Problem>(
+    problem: &P,
+    operator: &Operator,
+    config: &SearchConfig,
+    seed: u64,
+) -> anyhow::Result<TrialResult<P::Solution>> {
+    Ok(match operator {
+        Operator::Conventional(c) => run_trial(problem, c, config, 0, seed)?,
+        Operator::Tunnel(tc) => {
+            let tunnel = Tunnel::new(tc.clone(), problem.shape())?;
+            run_trial(problem, &tunnel, config, 0, seed)?
+        }
+    })
+}
+
+/// Mean of `values` (NaN when empty), summed in order so it is reproducible.
+pub(crate) fn mean(values: impl IntoIterator<Item = f64>) -> f64 {
+    let (sum, n) = values
+        .into_iter()
+        .fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
+    if n == 0 { f64::NAN } else { sum / n as f64 }
+}
+
+/// Formats a number for a report cell (`—` for NaN or absent values).
+pub(crate) fn fmt(value: Option<f64>, decimals: usize) -> String {
+    match value {
+        Some(v) if v.is_finite() => format!("{v:.decimals$}"),
+        _ => "—".into(),
+    }
+}

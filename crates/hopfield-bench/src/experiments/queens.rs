@@ -1,0 +1,167 @@
+//! Seed 002's N-Queens experiment: solved trials per n and tunnel transitions vs t_max
+//! (the paper's Figs. 10–11).
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use hopfield_opt::queens::Queens;
+use hopfield_opt::search::SearchConfig;
+use serde::{Deserialize, Serialize};
+
+use super::{Context, fmt, mean, trial};
+use crate::defs::{QueensDef, check_methods};
+use crate::plot::{Series, chart};
+use crate::record::{Table, read_table};
+use crate::runner::run_cells;
+
+/// One N-Queens trial.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Row {
+    /// The final state is a solution (a permutation with no diagonal conflict).
+    pub solved: bool,
+    /// Tunnel transitions.
+    pub tunnels: u64,
+    /// Steps taken.
+    pub steps: u64,
+}
+
+fn n_max(def: &QueensDef, quick: bool) -> usize {
+    if quick { def.quick_n_max } else { def.n_max }
+}
+
+fn cell(n: usize, method: &str, t_max: u64) -> String {
+    format!("n{n}/{method}/t{t_max}")
+}
+
+/// Runs the N-Queens table into `ctx.out`.
+pub fn run(def: &QueensDef, ctx: &Context) -> anyhow::Result<()> {
+    check_methods(&def.method)?;
+    let trials = ctx.trials(def.budget);
+    let ns: Vec<usize> = (def.n_min..=n_max(def, ctx.quick)).collect();
+    let mut table = Table::<Row>::open(&ctx.out, "queens")?;
+    let bar = ctx.bar("queens", (ns.len() * def.method.len() * trials) as u64);
+    for &n in &ns {
+        let queens = Queens::new(n)?;
+        let t_max = def.t_max_per_n2 * (n * n) as u64;
+        let config = SearchConfig {
+            t_max,
+            p_init: def.p_init,
+        };
+        let cells: Vec<(String, _)> = def
+            .method
+            .iter()
+            .map(|m| (cell(n, &m.name, t_max), m.operator(2)))
+            .collect();
+        run_cells(
+            &mut table,
+            &cells,
+            trials,
+            ctx.seed(def.seed),
+            &bar,
+            |op, seed| {
+                let r = trial(&queens, op, &config, seed)?;
+                Ok(Row {
+                    solved: r.feasible && r.objective == Some(0.0),
+                    tunnels: r.tunnel_count,
+                    steps: r.steps,
+                })
+            },
+        )?;
+    }
+    bar.finish();
+    Ok(())
+}
+
+/// Appends the report section and draws Figs. 10–11.
+pub fn report(def: &QueensDef, record: &Path, quick: bool, md: &mut String) -> anyhow::Result<()> {
+    let lines = read_table::<Row>(&record.join("queens.jsonl"))?;
+    let ns: Vec<usize> = (def.n_min..=n_max(def, quick)).collect();
+    let _ = writeln!(md, "## {}\n", def.title);
+    let _ = writeln!(
+        md,
+        "Trials that end in a solution within `t_max = {}·n²` steps. The paper: {}\n",
+        def.t_max_per_n2, def.paper_summary
+    );
+    let mut head = String::from("| n | t_max |");
+    let mut rule = String::from("|---|---|");
+    for m in &def.method {
+        let _ = write!(head, " {} solved | {} mean tunnels |", m.label, m.label);
+        rule.push_str("---|---|");
+    }
+    let _ = writeln!(md, "{head}\n{rule}");
+    let mut solved_series: Vec<Series> = def
+        .method
+        .iter()
+        .map(|m| Series {
+            label: m.label.clone(),
+            points: Vec::new(),
+        })
+        .collect();
+    let mut tunnel_series: Vec<Series> = Vec::new();
+    for &n in &ns {
+        let t_max = def.t_max_per_n2 * (n * n) as u64;
+        let mut row = format!("| {n} | {t_max} |");
+        for (k, m) in def.method.iter().enumerate() {
+            let name = cell(n, &m.name, t_max);
+            let rows: Vec<&Row> = lines
+                .iter()
+                .filter(|l| l.cell == name)
+                .map(|l| &l.row)
+                .collect();
+            let solved = rows.iter().filter(|r| r.solved).count();
+            let tunnels = mean(rows.iter().map(|r| r.tunnels as f64));
+            let _ = write!(
+                row,
+                " {solved}/{} | {} |",
+                rows.len(),
+                if m.paper == "tunnel" {
+                    fmt(Some(tunnels), 1)
+                } else {
+                    "—".into()
+                }
+            );
+            solved_series[k].points.push((n as f64, solved as f64));
+            if m.paper == "tunnel" {
+                if tunnel_series.len() <= k {
+                    tunnel_series.resize(
+                        k + 1,
+                        Series {
+                            label: String::new(),
+                            points: Vec::new(),
+                        },
+                    );
+                }
+                tunnel_series[k].label.clone_from(&m.label);
+                tunnel_series[k].points.push((t_max as f64, tunnels));
+            }
+        }
+        let _ = writeln!(md, "{row}");
+    }
+    chart(
+        &record.join("figures/queens-solved.svg"),
+        "N-Queens: solved trials vs n (paper Fig. 10)",
+        "n",
+        "trials solved",
+        &solved_series,
+        &[],
+        false,
+    )?;
+    let _ = writeln!(md, "\n![solved vs n](figures/queens-solved.svg)\n");
+    tunnel_series.retain(|s| !s.points.is_empty());
+    if !tunnel_series.is_empty() {
+        chart(
+            &record.join("figures/queens-tunnels.svg"),
+            "N-Queens: mean tunnel transitions vs t_max (paper Fig. 11)",
+            "t_max = 20 n²",
+            "mean tunnel transitions",
+            &tunnel_series,
+            &[],
+            false,
+        )?;
+        let _ = writeln!(
+            md,
+            "![tunnel transitions vs t_max](figures/queens-tunnels.svg)\n"
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,252 @@
+//! Table 1 of seed 002: TSP (burma14, ulysses22), conventional network vs tunnel method.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use anyhow::Context as _;
+use hopfield_opt::exact::held_karp;
+use hopfield_opt::search::SearchConfig;
+use hopfield_opt::tsp::Tsp;
+use hopfield_opt::tsplib::{Convention, Instance};
+use serde::{Deserialize, Serialize};
+
+use super::{Context, fmt, mean, trial};
+use crate::defs::{TspDef, check_methods};
+use crate::plot::{Series, chart};
+use crate::record::{Table, read_table};
+use crate::runner::run_cells;
+
+/// One TSP trial.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Row {
+    /// The final state decodes to a tour.
+    pub valid: bool,
+    /// Its length (raw Euclidean), when valid.
+    pub length: Option<f64>,
+    /// Final energy.
+    pub energy: f64,
+    /// Tunnel transitions.
+    pub tunnels: u64,
+    /// Energy evaluations of candidates.
+    pub evaluations: u64,
+}
+
+/// The exact reference of one instance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reference {
+    /// Instance name.
+    pub instance: String,
+    /// Held–Karp optimum under the paper's raw Euclidean convention.
+    pub optimum: Option<f64>,
+    /// Why the instance was skipped, if it was.
+    pub skipped: Option<String>,
+}
+
+fn cell(instance: &str, method: &str, t_max: u64) -> String {
+    format!("{instance}/{method}/t{t_max}")
+}
+
+/// Runs table 1 into `ctx.out`.
+pub fn run(def: &TspDef, ctx: &Context) -> anyhow::Result<()> {
+    check_methods(&def.method)?;
+    let trials = ctx.trials(def.budget);
+    let mut table = Table::<Row>::open(&ctx.out, "tsp")?;
+    let mut references = Vec::new();
+    let bar = ctx.bar(
+        "tsp",
+        (def.instance.len() * def.method.len() * trials) as u64,
+    );
+    for inst in &def.instance {
+        let path = ctx.datasets.join(format!("{}.tsp", inst.name));
+        if !path.exists() {
+            bar.inc((def.method.len() * trials) as u64);
+            references.push(Reference {
+                instance: inst.name.clone(),
+                optimum: None,
+                skipped: Some(format!(
+                    "{} is missing: run `cargo xtask fetch-tsplib` (offline: add \
+                     `--from ../shared/datasets/tsplib`)",
+                    path.display()
+                )),
+            });
+            continue;
+        }
+        let d = Instance::from_path(&path)?.distance_matrix(Convention::RawEuclidean)?;
+        let (optimum, _) = held_karp(&d)?;
+        references.push(Reference {
+            instance: inst.name.clone(),
+            optimum: Some(optimum),
+            skipped: None,
+        });
+        let tsp = Tsp::new(d)?;
+        let t_max = if ctx.quick {
+            inst.quick_t_max
+        } else {
+            inst.t_max
+        };
+        let config = SearchConfig {
+            t_max,
+            p_init: inst.p_init,
+        };
+        let cells: Vec<(String, _)> = def
+            .method
+            .iter()
+            .map(|m| (cell(&inst.name, &m.name, t_max), m.operator(2)))
+            .collect();
+        run_cells(
+            &mut table,
+            &cells,
+            trials,
+            ctx.seed(def.seed),
+            &bar,
+            |op, seed| {
+                let r = trial(&tsp, op, &config, seed)?;
+                Ok(Row {
+                    valid: r.solution.is_some(),
+                    length: r.objective,
+                    energy: r.energy,
+                    tunnels: r.tunnel_count,
+                    evaluations: r.energy_evaluations,
+                })
+            },
+        )?;
+    }
+    bar.finish();
+    std::fs::write(
+        ctx.out.join("tsp.references.json"),
+        serde_json::to_string_pretty(&references)?,
+    )?;
+    Ok(())
+}
+
+/// Appends the report section of table 1 and draws its figures into `record/figures`.
+pub fn report(def: &TspDef, record: &Path, quick: bool, md: &mut String) -> anyhow::Result<()> {
+    let references: Vec<Reference> = serde_json::from_str(
+        &std::fs::read_to_string(record.join("tsp.references.json"))
+            .context("table 1 was not run (no tsp.references.json)")?,
+    )?;
+    let lines = read_table::<Row>(&record.join("tsp.jsonl"))?;
+    let times = read_table_times(record, "tsp")?;
+    let _ = writeln!(md, "## {}\n", def.title);
+    let _ = writeln!(
+        md,
+        "Tour lengths under the paper's convention (raw coordinates, unrounded Euclidean \
+         distance). *Optimal* = within 1e-6 of the Held–Karp optimum; *near* (the paper's \
+         近似解, which it does not define) = `L ≤ {} · L*`, optimal tours included; ≤1 %/≤5 % \
+         likewise. Max/Min/Ave over valid tours. Time = mean wall time per trial (threads run \
+         trials in parallel).\n",
+        def.near_ratio
+    );
+    for inst in &def.instance {
+        let reference = references.iter().find(|r| r.instance == inst.name);
+        if let Some(reason) = reference.and_then(|r| r.skipped.as_ref()) {
+            let _ = writeln!(md, "### {}\n\n**Skipped:** {reason}\n", inst.name);
+            continue;
+        }
+        let optimum = reference.and_then(|r| r.optimum).unwrap_or(f64::NAN);
+        let t_max = if quick { inst.quick_t_max } else { inst.t_max };
+        let _ = writeln!(
+            md,
+            "### {} (t_max = {t_max}; optimum: Held–Karp {optimum:.4}, paper {})\n",
+            inst.name, inst.paper_optimum
+        );
+        let _ = writeln!(
+            md,
+            "| method | trials | Max | Min | Ave | valid | near (≤{:.0} %) | ≤1 % | ≤5 % | optimal | mean tunnel count | ms/trial |",
+            (def.near_ratio - 1.0) * 100.0
+        );
+        let _ = writeln!(md, "|---|---|---|---|---|---|---|---|---|---|---|---|");
+        let mut series = Vec::new();
+        for m in &def.method {
+            let name = cell(&inst.name, &m.name, t_max);
+            let rows: Vec<&Row> = lines
+                .iter()
+                .filter(|l| l.cell == name)
+                .map(|l| &l.row)
+                .collect();
+            let lengths: Vec<f64> = rows.iter().filter_map(|r| r.length).collect();
+            let within = |ratio: f64| {
+                lengths
+                    .iter()
+                    .filter(|&&l| l <= ratio * optimum + 1e-6)
+                    .count()
+            };
+            let optimal = lengths.iter().filter(|&&l| l <= optimum + 1e-6).count();
+            let is_tunnel = m.paper == "tunnel";
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                m.label,
+                rows.len(),
+                fmt(lengths.iter().copied().reduce(f64::max), 2),
+                fmt(lengths.iter().copied().reduce(f64::min), 2),
+                fmt(Some(mean(lengths.iter().copied())), 2),
+                lengths.len(),
+                within(def.near_ratio),
+                within(1.01),
+                within(1.05),
+                optimal,
+                if is_tunnel {
+                    fmt(Some(mean(rows.iter().map(|r| r.tunnels as f64))), 1)
+                } else {
+                    "—".into()
+                },
+                fmt(
+                    Some(1e3 * mean(times.iter().filter(|t| t.cell == name).map(|t| t.seconds))),
+                    2
+                ),
+            );
+            series.push(Series {
+                label: m.label.clone(),
+                points: lines
+                    .iter()
+                    .filter(|l| l.cell == name)
+                    .filter_map(|l| l.row.length.map(|len| (l.trial as f64, len)))
+                    .collect(),
+            });
+        }
+        for (column, p) in &inst.paper {
+            let _ = writeln!(
+                md,
+                "| *paper: {column}* | 500 | {} | {} | {} | {} | {} | — | — | {} | {} | — |",
+                p.max,
+                p.min,
+                p.ave,
+                p.valid,
+                p.near,
+                p.optimal,
+                fmt(p.tunnel_count, 1)
+            );
+        }
+        md.push('\n');
+        let figure = format!("figures/tsp-{}.svg", inst.name);
+        if series.iter().any(|s| !s.points.is_empty()) {
+            chart(
+                &record.join(&figure),
+                &format!("{}: tour length per trial (paper Figs. 7–8)", inst.name),
+                "trial",
+                "tour length",
+                &series,
+                &[(format!("optimum {optimum:.4}"), optimum)],
+                true,
+            )?;
+            let _ = writeln!(md, "\n![{} tour lengths per trial]({figure})\n", inst.name);
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn read_table_times(
+    record: &Path,
+    name: &str,
+) -> anyhow::Result<Vec<crate::record::TimeLine>> {
+    let path = record.join(format!("{name}.times.jsonl"));
+    if !path.exists() {
+        return Ok(Vec::new());
+    }
+    let text = std::fs::read_to_string(&path)?;
+    Ok(text
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect())
+}
