@@ -15,6 +15,11 @@
 //!   and the tunnel operator T ([`Tunnel`](search::Tunnel): τ candidates, ρ slice permutations
 //!   of λ slices per dimension, literal or per-dimension variant), scored by incremental
 //!   energy deltas.
+//! - [`operators`] (beyond the paper, issue 6): move operators that keep the network on the
+//!   feasible set — 2-opt / Or-opt tour moves, transportation cycle moves, conflict-guided
+//!   N-Queens exchanges — under annealing, threshold or descent acceptance with elitist
+//!   restarts, selectable by name ([`OperatorSpec`](operators::OperatorSpec)); plus a TOML
+//!   format for transportation instances.
 //! - [`trials`]: seeded parallel trials, one derived seed per trial, identical for any thread
 //!   count.
 //! - [`tsplib`]: TSPLIB instances and tours, validated, with the paper's raw Euclidean
@@ -53,6 +58,7 @@
 
 mod error;
 pub mod exact;
+pub mod operators;
 pub mod problem;
 pub mod queens;
 pub mod search;

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod exact;
+mod operators;
 mod problems;
 mod search;
 mod tsplib;
