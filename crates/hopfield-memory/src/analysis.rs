@@ -169,21 +169,21 @@ pub fn hamming_one_pairs(patterns: &Patterns) -> Vec<HammingOnePair> {
     pairs
 }
 
-/// The fundamental constraint (Liang–Wu–Yu; SPEC §3.1): with a zero diagonal (and, for the
+/// The fundamental constraint (Liang–Wu–Yu; SPEC §3.1): if `w_kk = 0` (and, for the
 /// argument, no bias), two patterns that differ only at `k` see the same field at `k`, so they
-/// cannot both be stable. Returns the pairs at Hamming distance 1 when every `w_ii` of `net`
-/// is zero, and nothing when some neuron has a self-coupling.
+/// cannot both be stable. The constraint is per component: returns the pairs at Hamming
+/// distance 1 whose differing component `k` has `self_coupling(k) == 0`, whatever the other
+/// diagonal entries are.
 pub fn fundamental_constraint_violations<C: Couplings>(
     net: &Network<C>,
     patterns: &Patterns,
 ) -> Result<Vec<HammingOnePair>> {
     check_dims(net, patterns)?;
-    let zero_diagonal = (0..net.n()).all(|i| net.couplings().self_coupling(i) == 0.0);
-    Ok(if zero_diagonal {
-        hamming_one_pairs(patterns)
-    } else {
-        Vec::new()
-    })
+    let couplings = net.couplings();
+    Ok(hamming_one_pairs(patterns)
+        .into_iter()
+        .filter(|pair| couplings.self_coupling(pair.component) == 0.0)
+        .collect())
 }
 
 /// Whether the network's states are ±1 (the encoding the radii of seed 003 are stated in).
@@ -195,6 +195,8 @@ pub fn is_bipolar<C: Couplings>(net: &Network<C>) -> bool {
 mod tests {
     use super::*;
     use crate::rules::{FastRule, Hebbian, LearningRule};
+    use hopfield_core::nalgebra::DMatrix;
+    use hopfield_core::{Dense, DiagonalPolicy};
 
     #[test]
     fn fast_rule_radii_are_half_n_i() {
@@ -237,5 +239,32 @@ mod tests {
         );
         let wrong = Patterns::from_signs(&[vec![1, 1]]).unwrap();
         assert!(analyze(&fast, &wrong, TieRule::High).is_err());
+    }
+
+    #[test]
+    fn fc_violations_per_component_with_partial_diagonal() {
+        // Pairs (0, 1) differ only at component 3, (0, 2) only at component 0.
+        let p = Patterns::from_signs(&[vec![1, 1, 1, 1], vec![1, 1, 1, -1], vec![-1, 1, 1, 1]])
+            .unwrap();
+        let pair = |b, component| HammingOnePair { a: 0, b, component };
+        let with_diagonal = |d: [f64; 4]| {
+            let mut w = DMatrix::from_element(4, 4, 0.5);
+            for (i, &v) in d.iter().enumerate() {
+                w[(i, i)] = v;
+            }
+            Network::new(
+                Dense::new(w, DiagonalPolicy::SelfCoupling).unwrap(),
+                Encoding::Bipolar,
+            )
+        };
+        let all = |d| fundamental_constraint_violations(&with_diagonal(d), &p).unwrap();
+        assert_eq!(all([0.0; 4]), vec![pair(1, 3), pair(2, 0)]);
+        // Self-coupling only at 0: the pair differing at 3 still conflicts.
+        assert_eq!(all([1.0, 0.0, 0.0, 0.0]), vec![pair(1, 3)]);
+        // Self-coupling only at 3: the pair differing at 0 still conflicts.
+        assert_eq!(all([0.0, 0.0, 0.0, 1.0]), vec![pair(2, 0)]);
+        // Self-couplings at 1 and 2 only are irrelevant to both pairs.
+        assert_eq!(all([0.0, 2.0, 2.0, 0.0]), vec![pair(1, 3), pair(2, 0)]);
+        assert!(all([1.0, 0.0, 0.0, 1.0]).is_empty());
     }
 }

@@ -217,8 +217,45 @@ fn check_config(config: &RecallConfig, n: usize) -> Result<()> {
     Ok(())
 }
 
+/// Checks that `patterns` fit `net` and that `config` is valid.
+fn check_inputs<C: Couplings>(
+    net: &Network<C>,
+    patterns: &Patterns,
+    config: &RecallConfig,
+) -> Result<()> {
+    if patterns.n() != net.n() {
+        return Err(MemoryError::UnequalLengths {
+            index: 0,
+            expected: net.n(),
+            found: patterns.n(),
+        });
+    }
+    check_config(config, net.n())
+}
+
 /// Runs one probe of pattern `u` (deterministic in `config.seed`, `u` and `probe`).
+///
+/// Checks its inputs as [`recall`] does, and returns [`MemoryError::InvalidParams`] when `u`
+/// is not a pattern index (`u ≥ M`).
 pub fn run_probe<C: Couplings>(
+    net: &Network<C>,
+    patterns: &Patterns,
+    u: usize,
+    probe: usize,
+    config: &RecallConfig,
+) -> Result<ProbeResult> {
+    check_inputs(net, patterns, config)?;
+    if u >= patterns.m() {
+        return Err(MemoryError::InvalidParams {
+            name: "u",
+            reason: format!("pattern {u} does not exist ({} stored)", patterns.m()),
+        });
+    }
+    probe_checked(net, patterns, u, probe, config)
+}
+
+/// [`run_probe`] after its checks.
+fn probe_checked<C: Couplings>(
     net: &Network<C>,
     patterns: &Patterns,
     u: usize,
@@ -271,18 +308,11 @@ pub fn recall<C: Couplings>(
     patterns: &Patterns,
     config: &RecallConfig,
 ) -> Result<RecallReport> {
-    if patterns.n() != net.n() {
-        return Err(MemoryError::UnequalLengths {
-            index: 0,
-            expected: net.n(),
-            found: patterns.n(),
-        });
-    }
-    check_config(config, net.n())?;
+    check_inputs(net, patterns, config)?;
     let total = patterns.m() * config.probes;
     let probes: Vec<ProbeResult> = (0..total)
         .into_par_iter()
-        .map(|k| run_probe(net, patterns, k / config.probes, k % config.probes, config))
+        .map(|k| probe_checked(net, patterns, k / config.probes, k % config.probes, config))
         .collect::<Result<_>>()?;
     let mut counts = OutcomeCounts::default();
     for p in &probes {
@@ -348,9 +378,11 @@ pub struct CapacityPoint {
     pub alpha: f64,
     /// Fraction of patterns that are fixed points (failed learning counts as 0).
     pub fraction_fixed: f64,
-    /// Fraction of probes recalled exactly from `noise_fraction` noise.
+    /// Fraction of probes recalled exactly from `noise_fraction` noise (failed learning counts
+    /// as 0).
     pub fraction_recalled: f64,
-    /// Mean final overlap of the probes.
+    /// Mean final overlap of the probes, over the trials whose learning succeeded (each trial
+    /// weighted equally); NaN if learning failed in every trial.
     pub mean_overlap: f64,
     /// Trials where learning failed (e.g. a perceptron did not converge).
     pub learn_failures: usize,
@@ -358,7 +390,9 @@ pub struct CapacityPoint {
 
 /// For each rule and each `M`: `trials` random unbiased pattern sets (the same sets for every
 /// rule, from `derive_seed(seed, &[M, trial])`), the fraction that are fixed points and the
-/// fraction recalled from `noise_fraction · N` flipped bits.
+/// fraction recalled from `noise_fraction · N` flipped bits. A trial whose learning fails with
+/// [`MemoryError::NotConverged`] counts as 0 in both fractions and is left out of
+/// [`mean_overlap`](CapacityPoint::mean_overlap).
 pub fn capacity_sweep(
     rules: &[&dyn LearningRule],
     config: &CapacityConfig,
@@ -415,7 +449,11 @@ pub fn capacity_sweep(
                 alpha: m as f64 / config.n as f64,
                 fraction_fixed: fixed as f64 / sets,
                 fraction_recalled: recalled as f64 / (sets * config.probes as f64),
-                mean_overlap: overlap / config.trials as f64,
+                mean_overlap: if failures == config.trials {
+                    f64::NAN
+                } else {
+                    overlap / (config.trials - failures) as f64
+                },
                 learn_failures: failures,
             });
         }
@@ -427,6 +465,95 @@ pub fn capacity_sweep(
 mod tests {
     use super::*;
     use crate::rules::{FastRule, Hebbian, LearningRule};
+    use hopfield_core::Dense;
+
+    #[test]
+    fn run_probe_checks_its_inputs() {
+        let p = Patterns::from_signs(&[vec![1, -1, 1, 1], vec![-1, -1, 1, -1]]).unwrap();
+        let net = FastRule.learn(&p).unwrap();
+        let config = RecallConfig::default();
+        assert!(run_probe(&net, &p, 1, 0, &config).is_ok());
+        for u in [2, 100] {
+            assert!(matches!(
+                run_probe(&net, &p, u, 0, &config),
+                Err(MemoryError::InvalidParams { name: "u", .. })
+            ));
+        }
+        for bad in [
+            RecallConfig {
+                noise_bits: 5,
+                ..config
+            },
+            RecallConfig {
+                probes: 0,
+                ..config
+            },
+            RecallConfig {
+                max_sweeps: 0,
+                ..config
+            },
+        ] {
+            assert!(matches!(
+                run_probe(&net, &p, 0, 0, &bad),
+                Err(MemoryError::InvalidParams { .. })
+            ));
+        }
+        let short = Patterns::from_signs(&[vec![1, -1, 1]]).unwrap();
+        assert!(matches!(
+            run_probe(&net, &short, 0, 0, &config),
+            Err(MemoryError::UnequalLengths { .. })
+        ));
+    }
+
+    /// Hebb's rule that "fails to converge" when pattern 0 starts with −1 (or always).
+    struct Flaky {
+        always: bool,
+    }
+
+    impl LearningRule for Flaky {
+        fn name(&self) -> &'static str {
+            "flaky"
+        }
+
+        fn learn(&self, patterns: &Patterns) -> Result<Network<Dense>> {
+            if self.always || patterns.value(0, 0) < 0.0 {
+                Err(MemoryError::NotConverged {
+                    rule: "flaky",
+                    iterations: 0,
+                })
+            } else {
+                Hebbian::default().learn(patterns)
+            }
+        }
+    }
+
+    #[test]
+    fn capacity_mean_overlap_is_over_learned_trials() {
+        // One pattern, no noise: every trial that learns recalls it with overlap 1.
+        let config = CapacityConfig {
+            n: 8,
+            ms: vec![1],
+            trials: 12,
+            probes: 2,
+            noise_fraction: 0.0,
+            recall: RecallConfig::default(),
+            seed: 3,
+        };
+        let pts = capacity_sweep(&[&Flaky { always: false }], &config).unwrap();
+        let pt = &pts[0];
+        assert!(
+            pt.learn_failures > 0 && pt.learn_failures < config.trials,
+            "{pt:?}"
+        );
+        assert_eq!(pt.mean_overlap, 1.0);
+        let learned = (config.trials - pt.learn_failures) as f64 / config.trials as f64;
+        assert!((pt.fraction_fixed - learned).abs() < 1e-12);
+        assert!((pt.fraction_recalled - learned).abs() < 1e-12);
+        let pts = capacity_sweep(&[&Flaky { always: true }], &config).unwrap();
+        assert_eq!(pts[0].learn_failures, config.trials);
+        assert!(pts[0].mean_overlap.is_nan());
+        assert_eq!(pts[0].fraction_fixed, 0.0);
+    }
 
     #[test]
     fn classify_kinds() {

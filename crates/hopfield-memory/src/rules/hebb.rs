@@ -10,19 +10,21 @@ use crate::patterns::Patterns;
 /// Hebb's rule for ±1 patterns: `W_ij = s Σ_u x_i^u x_j^u` for `i ≠ j`, `W_ii = 0`
 /// (Hopfield 1982; SPEC §3.1).
 ///
-/// `s = 1/N` when [`normalize`](Hebbian::normalize) is set (the default), else `s = 1`. With
-/// zero biases a positive scale changes neither the dynamics nor the radii `F_i^u`, only the
-/// energy's units. Cost `O(N² M)`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// By default `s = 1`: the weights are the integers `Σ_u x_i^u x_j^u`, every local field of a
+/// ±1 state is an exact integer, and a field that is mathematically zero is exactly `0.0`, so
+/// the tie rule (Liang–Wu–Yu's `sgn(0) = +1`, [`TieRule::High`](hopfield_core::TieRule::High))
+/// decides it. With [`normalize`](Hebbian::normalize) set, `s = 1/N`; the radii `F_i^u` are
+/// scale-free, and the signs of all nonzero fields are unchanged, but `1/N` is inexact in
+/// floating point (unless `N` is a power of two), so an exact-zero field may come out as a
+/// rounding residue like `±5e-17` and be decided by its sign instead of by the tie rule: the
+/// fixed points and trajectories can then differ from those of the unnormalised rule wherever
+/// ties occur (a field `Σ_{j≠i} W_ij s_j` of a ±1 state can be zero exactly when `M` is even
+/// or `N` is odd). Cost `O(N² M)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Hebbian {
-    /// Scale the weights by `1/N`.
+    /// Scale the weights by `1/N` (default `false`; see the type's docs for how this can
+    /// decide exact ties by rounding).
     pub normalize: bool,
-}
-
-impl Default for Hebbian {
-    fn default() -> Self {
-        Hebbian { normalize: true }
-    }
 }
 
 /// `Σ_u x^u x^uᵀ` (`N × N`).
@@ -53,8 +55,10 @@ impl LearningRule for Hebbian {
 /// `h_i = ½ Σ_j s_ij`; the network is [`Encoding::Binary`] with bias `b = −h`
 /// (SPEC §2.1).
 ///
-/// Its local field is `u_i = Σ_j s_ij (X_j − ½)`, an eighth of the ±1 Hebbian field, so both
-/// networks follow the same trajectories. Cost `O(N² M)`.
+/// Its local field is `u_i = Σ_j s_ij (X_j − ½)`, an eighth of the unnormalised ±1 Hebbian
+/// field (`Hebbian { normalize: false }`, the default). Both are computed exactly (multiples of
+/// `1/8` and integers), so their ties coincide too and, under the same tie rule, both networks
+/// follow the same trajectories. Cost `O(N² M)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct HebbianBinary;
 
@@ -93,8 +97,24 @@ mod tests {
         assert_eq!(w.weight(0, 2), 0.0);
         assert_eq!(w.weight(1, 2), -2.0);
         assert_eq!(w.weight(1, 1), 0.0);
-        let scaled = Hebbian::default().learn(&p).unwrap();
+        assert_eq!(Hebbian::default(), Hebbian { normalize: false });
+        let scaled = Hebbian { normalize: true }.learn(&p).unwrap();
         assert!((scaled.couplings().weight(1, 2) + 2.0 / 3.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn default_keeps_exact_ties() {
+        // Pattern 2, neuron 7 has the exact field 0 and x = −1, so `sgn(0) = +1` flips it: the
+        // pattern is not a fixed point. Dividing by N = 10 turns that 0 into a rounding residue.
+        use crate::analysis::analyze;
+        use hopfield_core::{TieRule, rng_from_seed};
+        let p = Patterns::random(10, 4, &mut rng_from_seed(28)).unwrap();
+        let net = Hebbian::default().learn(&p).unwrap();
+        let f = net.fields(p.get(2)).unwrap();
+        assert_eq!(f[7], 0.0);
+        assert_eq!(p.value(2, 7), -1.0);
+        let a = analyze(&net, &p, TieRule::High).unwrap();
+        assert_eq!(a.fixed_point, vec![true, true, false, false]);
     }
 
     #[test]

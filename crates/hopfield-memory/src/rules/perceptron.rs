@@ -22,7 +22,9 @@ pub struct PerceptronReport {
     pub iterations: usize,
     /// Constrained perceptron: the final per-pattern targets `f^u`; empty otherwise.
     pub targets: Vec<f64>,
-    /// `min_{u,i} ½ γ_i^u` of the returned network (`min F̃_i^u`).
+    /// `½ min_{u,i} γ_i^u` of the returned network; equals `min F̃_i^u` only when
+    /// `max |W_ij| = 1` (as for the constrained perceptron, not in general for
+    /// Krauth–Mézard and Gardner).
     pub z: f64,
 }
 

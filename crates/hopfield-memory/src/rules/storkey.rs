@@ -65,4 +65,68 @@ mod tests {
         assert!((net.couplings().weight(0, 2) - 0.25).abs() < 1e-12);
         assert_eq!(net.couplings().weight(2, 2), 0.0);
     }
+
+    /// Storkey's rule transcribed directly, `O(N³)` per pattern: every `h_ij` and update of one
+    /// pattern uses the weights from before that pattern.
+    fn naive_storkey(patterns: &[Vec<f64>]) -> Vec<Vec<f64>> {
+        let n = patterns[0].len();
+        let nf = n as f64;
+        let mut w = vec![vec![0.0; n]; n];
+        for x in patterns {
+            let old = w.clone();
+            let h = |i: usize, j: usize| -> f64 {
+                (0..n)
+                    .filter(|&k| k != i && k != j)
+                    .map(|k| old[i][k] * x[k])
+                    .sum()
+            };
+            for i in 0..n {
+                for j in 0..n {
+                    if i != j {
+                        w[i][j] += (x[i] * x[j] - x[i] * h(j, i) - h(i, j) * x[j]) / nf;
+                    }
+                }
+            }
+        }
+        w
+    }
+
+    #[test]
+    fn matches_naive_transcription() {
+        let sets: [&[Vec<i8>]; 2] = [
+            &[vec![1, -1, 1, 1, -1], vec![-1, -1, 1, -1, 1]],
+            &[
+                vec![1, -1, 1, 1, -1, 1, -1],
+                vec![1, 1, -1, 1, 1, -1, -1],
+                vec![-1, 1, 1, -1, 1, 1, -1],
+            ],
+        ];
+        for signs in sets {
+            let p = Patterns::from_signs(signs).unwrap();
+            let xs: Vec<Vec<f64>> = signs
+                .iter()
+                .map(|s| s.iter().map(|&v| f64::from(v)).collect())
+                .collect();
+            let expected = naive_storkey(&xs);
+            let net = Storkey.learn(&p).unwrap();
+            let n = p.n();
+            let mut nonzero_correction = false;
+            for i in 0..n {
+                for j in 0..n {
+                    let got = net.couplings().weight(i, j);
+                    assert!(
+                        (got - expected[i][j]).abs() < 1e-12,
+                        "({i}, {j}): {got} vs {}",
+                        expected[i][j]
+                    );
+                    // The Hebbian part is a multiple of 1/N; the correction terms are not.
+                    let hebb: f64 = xs.iter().map(|x| x[i] * x[j]).sum::<f64>() / n as f64;
+                    if i != j && (got - hebb).abs() > 1e-9 {
+                        nonzero_correction = true;
+                    }
+                }
+            }
+            assert!(nonzero_correction, "the corrections vanished: weak test");
+        }
+    }
 }
