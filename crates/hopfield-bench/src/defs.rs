@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::{Context, bail};
+use hopfield_opt::operators::OperatorSpec;
 use hopfield_opt::search::{Conventional, TunnelConfig, TunnelVariant};
 use serde::{Deserialize, Serialize};
 
@@ -28,6 +29,11 @@ pub enum MethodKind {
         /// Operations per dimension (default 1 for every dimension).
         #[serde(default)]
         rho: Option<Vec<usize>>,
+    },
+    /// A move operator beyond the paper (hopfield-opt's `operators`), by name and parameters.
+    Moves {
+        /// The operator and its parameters.
+        spec: OperatorSpec,
     },
 }
 
@@ -62,6 +68,8 @@ pub enum Operator {
     Conventional(Conventional),
     /// The tunnel operator with its configuration.
     Tunnel(TunnelConfig),
+    /// A move operator.
+    Moves(OperatorSpec),
 }
 
 impl Method {
@@ -69,6 +77,7 @@ impl Method {
     pub fn operator(&self, ndim: usize) -> Operator {
         match &self.kind {
             MethodKind::Conventional => Operator::Conventional(Conventional),
+            MethodKind::Moves { spec } => Operator::Moves(spec.clone()),
             MethodKind::Tunnel {
                 variant,
                 tau,
@@ -125,22 +134,56 @@ pub struct PaperTsp {
     pub tunnel_count: Option<f64>,
 }
 
+/// Which distances a TSP instance uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Distances {
+    /// The paper's convention: raw coordinates, unrounded Euclidean distance.
+    #[default]
+    RawEuclidean,
+    /// TSPLIB's official metric of the file.
+    Official,
+}
+
 /// A TSP instance of table 1.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TspInstance {
     /// TSPLIB name (the file `NAME.tsp` in the datasets folder).
     pub name: String,
+    /// The distance convention (default: the paper's raw Euclidean).
+    #[serde(default)]
+    pub distances: Distances,
+    /// Only these methods (default: all).
+    #[serde(default)]
+    pub methods: Option<Vec<String>>,
+    /// Trials for this instance (default: the table's).
+    #[serde(default)]
+    pub trials: Option<usize>,
+    /// Trials for this instance with `--quick`.
+    #[serde(default)]
+    pub quick_trials: Option<usize>,
     /// Steps per trial.
     pub t_max: u64,
     /// Steps per trial with `--quick`.
     pub quick_t_max: u64,
     /// Probability that a neuron starts at 1.
     pub p_init: f64,
-    /// The paper's printed optimum.
-    pub paper_optimum: f64,
+    /// The paper's printed optimum, when the paper uses the instance.
+    #[serde(default)]
+    pub paper_optimum: Option<f64>,
     /// The paper's columns by name.
+    #[serde(default)]
     pub paper: BTreeMap<String, PaperTsp>,
+}
+
+impl TspInstance {
+    /// Whether `method` runs on this instance.
+    pub fn runs(&self, method: &str) -> bool {
+        self.methods
+            .as_ref()
+            .is_none_or(|m| m.iter().any(|x| x == method))
+    }
 }
 
 /// Table 1: TSP.
@@ -183,6 +226,15 @@ pub struct QueensDef {
     pub p_init: f64,
     /// What the paper reports, in words.
     pub paper_summary: String,
+    /// Larger boards beyond the paper (none with `--quick`).
+    #[serde(default)]
+    pub large_n: Vec<usize>,
+    /// Trials per large board.
+    #[serde(default)]
+    pub large_trials: usize,
+    /// Methods run on the large boards.
+    #[serde(default)]
+    pub large_methods: Vec<String>,
     /// Methods.
     pub method: Vec<Method>,
 }

@@ -3,8 +3,9 @@
 //!
 //! A table `NAME` of a record folder is `NAME.jsonl`: one row per trial, cells in the order the
 //! experiment declares them and trials in index order within a cell. Each line is
-//! `{"cell": …, "trial": …, "seed": …, "row": {…}}`. Wall times are not part of rows (they
-//! differ between runs); they go to `NAME.times.jsonl`.
+//! `{"cell": …, "trial": …, "row": {…}}`; the trial's seed is not stored, as it is
+//! [`trial_seed`](crate::runner::trial_seed)`(base_seed, cell, trial)`. Wall times are not part
+//! of rows (they differ between runs); they go to `NAME.times.jsonl`.
 //!
 //! Rows are appended chunk by chunk as trials finish. When a run is interrupted, the next run
 //! reads the complete lines back, drops a trailing partial line, and continues each cell from
@@ -26,8 +27,6 @@ pub struct Line<R> {
     pub cell: String,
     /// The trial index within the cell.
     pub trial: usize,
-    /// The trial's seed.
-    pub seed: u64,
     /// What the trial measured.
     pub row: R,
 }
@@ -200,7 +199,6 @@ mod tests {
             Line {
                 cell: cell.into(),
                 trial,
-                seed: trial as u64,
                 row: value,
             },
             0.5,

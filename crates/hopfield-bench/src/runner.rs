@@ -61,7 +61,6 @@ where
                         Line {
                             cell: name.clone(),
                             trial,
-                            seed,
                             row,
                         },
                         seconds,

@@ -105,6 +105,7 @@ pub fn report(
     )?;
     let lines = read_table::<Row>(&record.join("hitchcock.jsonl"))?;
     let times = read_table_times(record, "hitchcock")?;
+    let mut success: Vec<Series> = Vec::new();
     let _ = writeln!(md, "## {}\n", def.title);
     let _ = writeln!(
         md,
@@ -164,6 +165,18 @@ pub fn report(
                     1
                 ),
             );
+            let ms_per_trial =
+                1e3 * mean(times.iter().filter(|t| t.cell == name).map(|t| t.seconds));
+            if !rows.is_empty() && ms_per_trial.is_finite() {
+                let rate = 100.0 * optimal as f64 / rows.len() as f64;
+                match success.iter_mut().find(|s| s.label == m.label) {
+                    Some(s) => s.points.push((ms_per_trial, rate)),
+                    None => success.push(Series {
+                        label: m.label.clone(),
+                        points: vec![(ms_per_trial, rate)],
+                    }),
+                }
+            }
             series.push(Series {
                 label: m.label.clone(),
                 points: lines
@@ -199,6 +212,21 @@ pub fn report(
             )?;
             let _ = writeln!(md, "\n![experiment {} costs]({figure})\n", exp.id);
         }
+    }
+    if !success.is_empty() {
+        chart(
+            &record.join("figures/hitchcock-success-vs-time.svg"),
+            "Hitchcock: trials at the LP optimum vs time per trial (one point per experiment)",
+            "mean wall time per trial (ms)",
+            "trials ending at the LP optimum (%)",
+            &success,
+            &[],
+            true,
+        )?;
+        let _ = writeln!(
+            md,
+            "![success rate vs time](figures/hitchcock-success-vs-time.svg)\n"
+        );
     }
     Ok(())
 }

@@ -7,7 +7,7 @@ pub mod tsp;
 
 use std::path::PathBuf;
 
-use hopfield_opt::problem::Problem;
+use hopfield_opt::operators::WithMoves;
 use hopfield_opt::search::{SearchConfig, Tunnel};
 use hopfield_opt::trials::{TrialResult, run_trial};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
@@ -62,7 +62,7 @@ impl Context {
 }
 
 /// Runs one seeded trial of `problem` with `operator`.
-pub(crate) fn trial<P: Problem>(
+pub(crate) fn trial<P: WithMoves>(
     problem: &P,
     operator: &Operator,
     config: &SearchConfig,
@@ -74,6 +74,7 @@ pub(crate) fn trial<P: Problem>(
             let tunnel = Tunnel::new(tc.clone(), problem.shape())?;
             run_trial(problem, &tunnel, config, 0, seed)?
         }
+        Operator::Moves(spec) => run_trial(problem, &problem.moves(spec)?, config, 0, seed)?,
     })
 }
 

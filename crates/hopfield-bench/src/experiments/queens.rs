@@ -69,12 +69,52 @@ pub fn run(def: &QueensDef, ctx: &Context) -> anyhow::Result<()> {
         )?;
     }
     bar.finish();
+    if !ctx.quick && !def.large_n.is_empty() {
+        let methods: Vec<_> = def
+            .method
+            .iter()
+            .filter(|m| def.large_methods.contains(&m.name))
+            .collect();
+        let bar = ctx.bar(
+            "queens-large",
+            (def.large_n.len() * methods.len() * def.large_trials) as u64,
+        );
+        for &n in &def.large_n {
+            let queens = Queens::new(n)?;
+            let t_max = def.t_max_per_n2 * (n * n) as u64;
+            let config = SearchConfig {
+                t_max,
+                p_init: def.p_init,
+            };
+            let cells: Vec<(String, _)> = methods
+                .iter()
+                .map(|m| (cell(n, &m.name, t_max), m.operator(2)))
+                .collect();
+            run_cells(
+                &mut table,
+                &cells,
+                def.large_trials,
+                ctx.seed(def.seed),
+                &bar,
+                |op, seed| {
+                    let r = trial(&queens, op, &config, seed)?;
+                    Ok(Row {
+                        solved: r.feasible && r.objective == Some(0.0),
+                        tunnels: r.tunnel_count,
+                        steps: r.steps,
+                    })
+                },
+            )?;
+        }
+        bar.finish();
+    }
     Ok(())
 }
 
 /// Appends the report section and draws Figs. 10–11.
 pub fn report(def: &QueensDef, record: &Path, quick: bool, md: &mut String) -> anyhow::Result<()> {
     let lines = read_table::<Row>(&record.join("queens.jsonl"))?;
+    let times = super::tsp::read_table_times(record, "queens")?;
     let ns: Vec<usize> = (def.n_min..=n_max(def, quick)).collect();
     let _ = writeln!(md, "## {}\n", def.title);
     let _ = writeln!(
@@ -162,6 +202,42 @@ pub fn report(def: &QueensDef, record: &Path, quick: bool, md: &mut String) -> a
             md,
             "![tunnel transitions vs t_max](figures/queens-tunnels.svg)\n"
         );
+    }
+    if !quick && !def.large_n.is_empty() {
+        let _ = writeln!(
+            md,
+            "### Large boards (beyond the paper)\n\n| n | t_max | method | solved | mean steps | mean seconds per trial |\n|---|---|---|---|---|---|"
+        );
+        for &n in &def.large_n {
+            let t_max = def.t_max_per_n2 * (n * n) as u64;
+            for m in def
+                .method
+                .iter()
+                .filter(|m| def.large_methods.contains(&m.name))
+            {
+                let name = cell(n, &m.name, t_max);
+                let rows: Vec<&Row> = lines
+                    .iter()
+                    .filter(|l| l.cell == name)
+                    .map(|l| &l.row)
+                    .collect();
+                let _ = writeln!(
+                    md,
+                    "| {n} | {t_max} | {} | {}/{} | {} | {} |",
+                    m.label,
+                    rows.iter().filter(|r| r.solved).count(),
+                    rows.len(),
+                    fmt(Some(mean(rows.iter().map(|r| r.steps as f64))), 0),
+                    fmt(
+                        Some(mean(
+                            times.iter().filter(|t| t.cell == name).map(|t| t.seconds)
+                        )),
+                        3
+                    ),
+                );
+            }
+        }
+        md.push('\n');
     }
     Ok(())
 }

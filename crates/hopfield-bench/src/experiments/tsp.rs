@@ -4,14 +4,14 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use anyhow::Context as _;
-use hopfield_opt::exact::held_karp;
+use hopfield_opt::exact::{HELD_KARP_MAX_CITIES, held_karp};
 use hopfield_opt::search::SearchConfig;
 use hopfield_opt::tsp::Tsp;
-use hopfield_opt::tsplib::{Convention, Instance};
+use hopfield_opt::tsplib::{Convention, Instance, Tour};
 use serde::{Deserialize, Serialize};
 
 use super::{Context, fmt, mean, trial};
-use crate::defs::{TspDef, check_methods};
+use crate::defs::{Distances, TspDef, TspInstance, check_methods};
 use crate::plot::{Series, chart};
 use crate::record::{Table, read_table};
 use crate::runner::run_cells;
@@ -36,8 +36,11 @@ pub struct Row {
 pub struct Reference {
     /// Instance name.
     pub instance: String,
-    /// Held–Karp optimum under the paper's raw Euclidean convention.
+    /// The optimum under the instance's convention.
     pub optimum: Option<f64>,
+    /// Where the optimum comes from (Held–Karp, or TSPLIB's optimal tour).
+    #[serde(default)]
+    pub source: String,
     /// Why the instance was skipped, if it was.
     pub skipped: Option<String>,
 }
@@ -46,23 +49,50 @@ fn cell(instance: &str, method: &str, t_max: u64) -> String {
     format!("{instance}/{method}/t{t_max}")
 }
 
+fn trials_of(def: &TspDef, inst: &TspInstance, ctx_trials: Option<usize>, quick: bool) -> usize {
+    let own = if quick {
+        inst.quick_trials
+    } else {
+        inst.trials
+    };
+    ctx_trials.or(own).unwrap_or(if quick {
+        def.budget.quick_trials
+    } else {
+        def.budget.trials
+    })
+}
+
+fn convention(inst: &TspInstance) -> Convention {
+    match inst.distances {
+        Distances::RawEuclidean => Convention::RawEuclidean,
+        Distances::Official => Convention::Official,
+    }
+}
+
 /// Runs table 1 into `ctx.out`.
 pub fn run(def: &TspDef, ctx: &Context) -> anyhow::Result<()> {
     check_methods(&def.method)?;
-    let trials = ctx.trials(def.budget);
     let mut table = Table::<Row>::open(&ctx.out, "tsp")?;
     let mut references = Vec::new();
-    let bar = ctx.bar(
-        "tsp",
-        (def.instance.len() * def.method.len() * trials) as u64,
-    );
+    let total: usize = def
+        .instance
+        .iter()
+        .map(|i| {
+            def.method.iter().filter(|m| i.runs(&m.name)).count()
+                * trials_of(def, i, ctx.trials, ctx.quick)
+        })
+        .sum();
+    let bar = ctx.bar("tsp", total as u64);
     for inst in &def.instance {
+        let trials = trials_of(def, inst, ctx.trials, ctx.quick);
+        let methods: Vec<_> = def.method.iter().filter(|m| inst.runs(&m.name)).collect();
         let path = ctx.datasets.join(format!("{}.tsp", inst.name));
         if !path.exists() {
-            bar.inc((def.method.len() * trials) as u64);
+            bar.inc((methods.len() * trials) as u64);
             references.push(Reference {
                 instance: inst.name.clone(),
                 optimum: None,
+                source: String::new(),
                 skipped: Some(format!(
                     "{} is missing: run `cargo xtask fetch-tsplib` (offline: add \
                      `--from ../shared/datasets/tsplib`)",
@@ -71,11 +101,19 @@ pub fn run(def: &TspDef, ctx: &Context) -> anyhow::Result<()> {
             });
             continue;
         }
-        let d = Instance::from_path(&path)?.distance_matrix(Convention::RawEuclidean)?;
-        let (optimum, _) = held_karp(&d)?;
+        let d = Instance::from_path(&path)?.distance_matrix(convention(inst))?;
+        let (optimum, source) = if d.nrows() <= HELD_KARP_MAX_CITIES {
+            (held_karp(&d)?.0, "Held–Karp".to_string())
+        } else {
+            let tour_path = ctx.datasets.join(format!("{}.opt.tour", inst.name));
+            let tour = Tour::from_path(&tour_path)
+                .with_context(|| format!("{} needs its optimal tour", inst.name))?;
+            (tour.length(&d)?, "TSPLIB optimal tour".to_string())
+        };
         references.push(Reference {
             instance: inst.name.clone(),
             optimum: Some(optimum),
+            source,
             skipped: None,
         });
         let tsp = Tsp::new(d)?;
@@ -88,8 +126,7 @@ pub fn run(def: &TspDef, ctx: &Context) -> anyhow::Result<()> {
             t_max,
             p_init: inst.p_init,
         };
-        let cells: Vec<(String, _)> = def
-            .method
+        let cells: Vec<(String, _)> = methods
             .iter()
             .map(|m| (cell(&inst.name, &m.name, t_max), m.operator(2)))
             .collect();
@@ -127,6 +164,7 @@ pub fn report(def: &TspDef, record: &Path, quick: bool, md: &mut String) -> anyh
     )?;
     let lines = read_table::<Row>(&record.join("tsp.jsonl"))?;
     let times = read_table_times(record, "tsp")?;
+    let mut success: Vec<Series> = Vec::new();
     let _ = writeln!(md, "## {}\n", def.title);
     let _ = writeln!(
         md,
@@ -144,11 +182,18 @@ pub fn report(def: &TspDef, record: &Path, quick: bool, md: &mut String) -> anyh
             continue;
         }
         let optimum = reference.and_then(|r| r.optimum).unwrap_or(f64::NAN);
+        let source = reference.map_or("", |r| r.source.as_str());
         let t_max = if quick { inst.quick_t_max } else { inst.t_max };
         let _ = writeln!(
             md,
-            "### {} (t_max = {t_max}; optimum: Held–Karp {optimum:.4}, paper {})\n",
-            inst.name, inst.paper_optimum
+            "### {} ({} distances, t_max = {t_max}; optimum: {source} {optimum:.4}{})\n",
+            inst.name,
+            match inst.distances {
+                Distances::RawEuclidean => "raw Euclidean",
+                Distances::Official => "official TSPLIB",
+            },
+            inst.paper_optimum
+                .map_or(String::new(), |p| format!(", paper {p}"))
         );
         let _ = writeln!(
             md,
@@ -157,13 +202,15 @@ pub fn report(def: &TspDef, record: &Path, quick: bool, md: &mut String) -> anyh
         );
         let _ = writeln!(md, "|---|---|---|---|---|---|---|---|---|---|---|---|");
         let mut series = Vec::new();
-        for m in &def.method {
+        for m in def.method.iter().filter(|m| inst.runs(&m.name)) {
             let name = cell(&inst.name, &m.name, t_max);
             let rows: Vec<&Row> = lines
                 .iter()
                 .filter(|l| l.cell == name)
                 .map(|l| &l.row)
                 .collect();
+            let ms_per_trial =
+                1e3 * mean(times.iter().filter(|t| t.cell == name).map(|t| t.seconds));
             let lengths: Vec<f64> = rows.iter().filter_map(|r| r.length).collect();
             let within = |ratio: f64| {
                 lengths
@@ -191,11 +238,18 @@ pub fn report(def: &TspDef, record: &Path, quick: bool, md: &mut String) -> anyh
                 } else {
                     "—".into()
                 },
-                fmt(
-                    Some(1e3 * mean(times.iter().filter(|t| t.cell == name).map(|t| t.seconds))),
-                    2
-                ),
+                fmt(Some(ms_per_trial), 2),
             );
+            if !rows.is_empty() && ms_per_trial.is_finite() {
+                let rate = 100.0 * optimal as f64 / rows.len() as f64;
+                match success.iter_mut().find(|s| s.label == m.label) {
+                    Some(s) => s.points.push((ms_per_trial, rate)),
+                    None => success.push(Series {
+                        label: m.label.clone(),
+                        points: vec![(ms_per_trial, rate)],
+                    }),
+                }
+            }
             series.push(Series {
                 label: m.label.clone(),
                 points: lines
@@ -232,6 +286,21 @@ pub fn report(def: &TspDef, record: &Path, quick: bool, md: &mut String) -> anyh
             )?;
             let _ = writeln!(md, "\n![{} tour lengths per trial]({figure})\n", inst.name);
         }
+    }
+    if !success.is_empty() {
+        chart(
+            &record.join("figures/tsp-success-vs-time.svg"),
+            "TSP: optimal tours vs time per trial (one point per instance)",
+            "mean wall time per trial (ms)",
+            "trials ending at the optimum (%)",
+            &success,
+            &[],
+            true,
+        )?;
+        let _ = writeln!(
+            md,
+            "![success rate vs time](figures/tsp-success-vs-time.svg)\n"
+        );
     }
     Ok(())
 }
