@@ -149,8 +149,12 @@ pub enum Distances {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TspInstance {
-    /// TSPLIB name (the file `NAME.tsp` in the datasets folder).
+    /// Name in reports; also the file `NAME.tsp` in the datasets folder unless `path` is given.
     pub name: String,
+    /// Any TSPLIB file (relative to the working directory), instead of `NAME.tsp` in the
+    /// datasets folder. Instances above 22 cities need `NAME.opt.tour` beside it.
+    #[serde(default)]
+    pub path: Option<std::path::PathBuf>,
     /// The distance convention (default: the paper's raw Euclidean).
     #[serde(default)]
     pub distances: Distances,
@@ -256,15 +260,20 @@ pub struct PaperHitchcock {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HitchcockExperiment {
-    /// 1 or 2 (the paper's built-in instances).
+    /// 1 or 2 for the paper's built-in instances; any other number names an instance read from
+    /// `file`.
     pub id: u32,
+    /// A balanced transportation instance in hopfield-opt's TOML format, instead of a built-in.
+    #[serde(default)]
+    pub file: Option<std::path::PathBuf>,
     /// Steps per trial.
     pub t_max: u64,
     /// Steps per trial with `--quick`.
     pub quick_t_max: u64,
     /// Probability that a neuron starts at 1.
     pub p_init: f64,
-    /// The paper's columns by name.
+    /// The paper's columns by name (none for instances the paper does not use).
+    #[serde(default)]
     pub paper: BTreeMap<String, PaperHitchcock>,
 }
 

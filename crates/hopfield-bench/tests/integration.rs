@@ -151,3 +151,78 @@ fn a_missing_dataset_skips_the_tsp_table_and_says_how_to_fix_it() {
     assert!(err.contains("other options"), "{err}");
     assert!(run_all(&paths, &options, Some("nope")).is_err());
 }
+
+#[test]
+fn definitions_accept_any_tsplib_file_and_transportation_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let defs = dir.path().join("defs");
+    std::fs::create_dir_all(&defs).unwrap();
+    for table in hopfield_bench::TABLES {
+        std::fs::copy(
+            workspace().join(format!("benchmarks/{table}.toml")),
+            defs.join(format!("{table}.toml")),
+        )
+        .unwrap();
+    }
+    let tsp_file = dir.path().join("square5.tsp");
+    std::fs::write(
+        &tsp_file,
+        "NAME: square5\nTYPE: TSP\nDIMENSION: 5\nEDGE_WEIGHT_TYPE: EUC_2D\nNODE_COORD_SECTION\n\
+         1 0 0\n2 3 0\n3 3 4\n4 0 4\n5 -2 2\nEOF\n",
+    )
+    .unwrap();
+    let transport_file = dir.path().join("tiny.toml");
+    std::fs::write(
+        &transport_file,
+        "name = \"tiny\"\nsupply = [3, 2]\ndemand = [2, 3]\ncost = [[1, 4], [3, 1]]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        defs.join("tsp.toml"),
+        format!(
+            "title = \"custom TSP\"\nseed = 1\nnear_ratio = 1.02\n[budget]\ntrials = 3\nquick_trials = 3\n\
+             [[method]]\nname = \"ours\"\nlabel = \"Ours\"\npaper = \"none\"\nkind = \"moves\"\n\
+             spec = {{ name = \"tour-moves\", moves_per_step = 4, period = 500 }}\n\
+             [[instance]]\nname = \"square5\"\npath = {:?}\ndistances = \"official\"\n\
+             t_max = 500\nquick_t_max = 500\np_init = 0.5\n",
+            tsp_file.display().to_string()
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        defs.join("hitchcock.toml"),
+        format!(
+            "title = \"custom transport\"\nseed = 1\n[budget]\ntrials = 3\nquick_trials = 3\n\
+             [[method]]\nname = \"ours\"\nlabel = \"Ours\"\npaper = \"none\"\nkind = \"moves\"\n\
+             spec = {{ name = \"transport-cycles\", moves_per_step = 4, period = 500 }}\n\
+             [[experiment]]\nid = 7\nfile = {:?}\nt_max = 500\nquick_t_max = 500\np_init = 0.5\n",
+            transport_file.display().to_string()
+        ),
+    )
+    .unwrap();
+    let paths = Paths {
+        defs,
+        out: dir.path().join("out"),
+        datasets: dir.path().join("no-datasets-needed"),
+    };
+    let options = RunOptions {
+        quick: true,
+        trials: None,
+        seed: None,
+    };
+    run_all(&paths, &options, Some("tsp")).unwrap();
+    run_all(&paths, &options, Some("hitchcock")).unwrap();
+    let report = std::fs::read_to_string(paths.out.join("REPORT.md")).unwrap();
+    // Square 3 × 4 plus a detour to (−2, 2): 3 + 4 + 3 + nint(√8) + nint(√8) = 16 (EUC_2D).
+    assert!(
+        report.contains(
+            "### square5 (official TSPLIB distances, t_max = 500; optimum: Held–Karp 16.0000)"
+        ),
+        "{report}"
+    );
+    // The LP optimum of the tiny instance: ship 2 on (0,0), 1 on (0,1), 2 on (1,1): 2 + 4 + 2 = 8.
+    assert!(
+        report.contains("### Experiment 7 (t_max = 500; LP optimum 8)"),
+        "{report}"
+    );
+}

@@ -27,11 +27,14 @@ pub struct Row {
     pub tunnels: u64,
 }
 
-fn instance(id: u32) -> anyhow::Result<TransportInstance> {
-    Ok(match id {
-        1 => TransportInstance::experiment1(),
-        2 => TransportInstance::experiment2(),
-        other => bail!("Hitchcock experiment {other} does not exist (the paper has 1 and 2)"),
+fn instance(exp: &crate::defs::HitchcockExperiment) -> anyhow::Result<TransportInstance> {
+    Ok(match (&exp.file, exp.id) {
+        (Some(file), _) => hopfield_opt::operators::transport_file::read(file)?.instance,
+        (None, 1) => TransportInstance::experiment1(),
+        (None, 2) => TransportInstance::experiment2(),
+        (None, other) => bail!(
+            "Hitchcock experiment {other} has no file and is not built in (the paper has 1 and 2)"
+        ),
     })
 }
 
@@ -50,7 +53,7 @@ pub fn run(def: &HitchcockDef, ctx: &Context) -> anyhow::Result<()> {
     );
     let mut optima = Vec::new();
     for exp in &def.experiment {
-        let inst = instance(exp.id)?;
+        let inst = instance(exp)?;
         let lp = transport_optimum(inst.supply(), inst.demand(), inst.cost())?;
         optima.push((exp.id, lp.cost));
         let problem = Transport::new(inst)?;

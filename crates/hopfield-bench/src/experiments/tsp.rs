@@ -86,7 +86,10 @@ pub fn run(def: &TspDef, ctx: &Context) -> anyhow::Result<()> {
     for inst in &def.instance {
         let trials = trials_of(def, inst, ctx.trials, ctx.quick);
         let methods: Vec<_> = def.method.iter().filter(|m| inst.runs(&m.name)).collect();
-        let path = ctx.datasets.join(format!("{}.tsp", inst.name));
+        let path = inst
+            .path
+            .clone()
+            .unwrap_or_else(|| ctx.datasets.join(format!("{}.tsp", inst.name)));
         if !path.exists() {
             bar.inc((methods.len() * trials) as u64);
             references.push(Reference {
@@ -105,7 +108,7 @@ pub fn run(def: &TspDef, ctx: &Context) -> anyhow::Result<()> {
         let (optimum, source) = if d.nrows() <= HELD_KARP_MAX_CITIES {
             (held_karp(&d)?.0, "Held–Karp".to_string())
         } else {
-            let tour_path = ctx.datasets.join(format!("{}.opt.tour", inst.name));
+            let tour_path = path.with_file_name(format!("{}.opt.tour", inst.name));
             let tour = Tour::from_path(&tour_path)
                 .with_context(|| format!("{} needs its optimal tour", inst.name))?;
             (tour.length(&d)?, "TSPLIB optimal tour".to_string())
