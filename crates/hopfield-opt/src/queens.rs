@@ -11,7 +11,11 @@
 //! ```
 //!
 //! The `−ε(Σv − n)` term is SPEC's bias margin `ε` written into the penalty so that the
-//! offset is a constant: a placement is a solution iff `E = 0` (then `Σv = n`). Defaults
+//! offset is a constant: a placement is a solution iff `E = 0` (then `Σv = n`), and `E > 0`
+//! otherwise. This needs `ε < (A+B)/2`, which [`Queens::with_weights`] enforces: with `m`
+//! queens the row and column terms are at least `((A+B)/2)·|m − n|`, so
+//! `E ≥ ((A+B)/2 − ε)(m − n) > 0` for `m > n` (and larger for `m < n`); with
+//! `ε ≥ (A+B)/2` one extra queen on a solution can bring `E` to 0 or below. Defaults
 //! `A = B = C = 1`, `ε = 0.25` (SPEC §6.2 \[ASSUMED\]; with ε = 0 a blocked empty row sits on a
 //! zero-field tie).
 
@@ -29,7 +33,7 @@ pub struct QueensWeights {
     pub b: f64,
     /// Diagonal penalty `C` (per attacking pair).
     pub c: f64,
-    /// Bias margin `ε ≥ 0`.
+    /// Bias margin `0 ≤ ε < (A+B)/2`.
     pub epsilon: f64,
 }
 
@@ -184,7 +188,9 @@ impl Queens {
         Self::with_weights(n, QueensWeights::default())
     }
 
-    /// The `n × n` board with explicit weights (`A, B, C > 0`, `ε ≥ 0`, all finite).
+    /// The `n × n` board with explicit weights (`A, B, C > 0`, `0 ≤ ε < (A+B)/2`, all
+    /// finite). The bound on `ε` keeps "solution iff `E = 0`" true (see the module docs);
+    /// `ε ≥ (A+B)/2` is an [`OptError::InvalidParameter`].
     pub fn with_weights(n: usize, weights: QueensWeights) -> Result<Self> {
         if n < 4 {
             return Err(OptError::InvalidParameter {
@@ -196,6 +202,17 @@ impl Queens {
         check_positive("B", weights.b)?;
         check_positive("C", weights.c)?;
         check_non_negative("epsilon", weights.epsilon)?;
+        let half_ab = 0.5 * (weights.a + weights.b);
+        if weights.epsilon >= half_ab {
+            return Err(OptError::InvalidParameter {
+                name: "epsilon",
+                reason: format!(
+                    "must be < (A+B)/2 = {half_ab}, got {}: otherwise a placement with an \
+                     extra queen can reach E <= 0 and 'solution iff E = 0' fails",
+                    weights.epsilon
+                ),
+            });
+        }
         let shape = Shape::new(vec![n, n])?;
         let couplings = QueensCouplings {
             n,

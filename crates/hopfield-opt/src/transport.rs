@@ -317,6 +317,13 @@ impl Couplings for TransportCouplings {
     }
 }
 
+/// The largest network [`Transport::with_options`] builds: `p·q·K` neurons, `K = max_y D_y`.
+///
+/// The neurons (and their biases) are allocated up front, and `K` comes from user input
+/// (e.g. a transportation file), so a single large demand could otherwise request many
+/// gigabytes; beyond this limit construction fails with [`OptError::TooLarge`].
+pub const MAX_NEURONS: usize = 50_000_000;
+
 /// A transportation instance encoded as a Hopfield network (SPEC §6.3).
 #[derive(Debug, Clone)]
 pub struct Transport {
@@ -342,6 +349,13 @@ impl Transport {
     }
 
     /// An explicit encoding and weights (`A, B > 0`, `C ≥ 0`, `F > 0`, all finite).
+    ///
+    /// Size limits, checked before anything is allocated:
+    /// - [`OptError::TooLarge`] if the network would have more than [`MAX_NEURONS`]
+    ///   (`p·q·K`) neurons;
+    /// - [`OptError::InvalidParameter`] if the largest amount a cell can encode does not fit
+    ///   the `u32` plans of [`Transport::amounts`]: `K` in unary (always fits), `K(K+1)/2` in
+    ///   one-hot (all `K` neurons on), i.e. one-hot needs `K ≤ 92 681`.
     pub fn with_options(
         instance: TransportInstance,
         encoding: TransportEncoding,
@@ -362,6 +376,32 @@ impl Transport {
             instance.demand.len(),
             instance.depth(),
         );
+        let neurons = p.checked_mul(q).and_then(|pq| pq.checked_mul(k));
+        match neurons {
+            Some(n) if n <= MAX_NEURONS => {}
+            _ => {
+                return Err(OptError::TooLarge {
+                    method: "the transportation network",
+                    what: "neurons (p·q·K)",
+                    max: MAX_NEURONS,
+                    found: neurons.unwrap_or(usize::MAX),
+                });
+            }
+        }
+        let max_amount: u128 = match encoding {
+            TransportEncoding::Unary => k as u128,
+            TransportEncoding::OneHot { .. } => (k as u128) * (k as u128 + 1) / 2,
+        };
+        if max_amount > u128::from(u32::MAX) {
+            return Err(OptError::InvalidParameter {
+                name: "demand",
+                reason: format!(
+                    "K = {k}: a cell with all neurons on encodes {max_amount}, more than the \
+                     u32 amounts can hold ({}); use the unary encoding or smaller demands",
+                    u32::MAX
+                ),
+            });
+        }
         let shape = Shape::new(vec![p, q, k])?;
         let units: Vec<f64> = match encoding {
             TransportEncoding::Unary => vec![1.0; k],
@@ -415,7 +455,9 @@ impl Transport {
         self.weights
     }
 
-    /// The amounts `a_xy` a state encodes (whatever its feasibility), `O(N)`.
+    /// The amounts `a_xy` a state encodes (whatever its feasibility), `O(N)`. Cannot
+    /// overflow: [`Transport::with_options`] rejects depths whose largest cell amount
+    /// exceeds `u32::MAX`.
     pub fn amounts(&self, state: &State) -> DMatrix<u32> {
         let (p, q, k) = (
             self.shape.dims()[0],

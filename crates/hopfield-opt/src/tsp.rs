@@ -33,9 +33,16 @@ pub struct TspWeights {
 
 impl TspWeights {
     /// The SPEC defaults for a distance matrix: `A = B = 4·d_max`, `D = 1` (with `d_max`
-    /// replaced by 1 when every distance is 0).
+    /// replaced by 1 when every distance is 0). `d_max` is taken over `x ≠ y` only: the
+    /// diagonal never enters the energy (TSPLIB `EXPLICIT` matrices often hold placeholders
+    /// such as 9999 there).
     pub fn defaults_for(distances: &DMatrix<f64>) -> Self {
-        let d_max = distances.iter().copied().fold(0.0_f64, f64::max);
+        let d_max = distances
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % distances.nrows() != i / distances.nrows())
+            .map(|(_, &v)| v)
+            .fold(0.0_f64, f64::max);
         let d_max = if d_max > 0.0 { d_max } else { 1.0 };
         TspWeights {
             a: 4.0 * d_max,

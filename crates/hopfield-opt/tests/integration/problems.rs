@@ -297,3 +297,118 @@ proptest! {
         check_against_dense(&t, seed);
     }
 }
+
+#[test]
+fn one_hot_depths_whose_cell_amounts_overflow_u32_are_rejected() {
+    // K = 200 000: a one-hot cell with every neuron on encodes K(K+1)/2 ≈ 2·10¹⁰ > u32::MAX.
+    let inst = TransportInstance::new(
+        vec![200_000],
+        vec![200_000],
+        DMatrix::from_element(1, 1, 1.0),
+    )
+    .unwrap();
+    assert!(matches!(
+        Transport::one_hot(inst.clone()),
+        Err(OptError::InvalidParameter { name: "demand", .. })
+    ));
+    // Unary amounts are at most K, which always fits: the same instance builds and decodes.
+    let t = Transport::new(inst).unwrap();
+    let all_on = State::from_bits(Encoding::Binary, &vec![true; 200_000]);
+    assert_eq!(t.amounts(&all_on)[(0, 0)], 200_000);
+    assert!(t.is_feasible(&all_on));
+    assert!((t.penalty(&all_on) - 200_000.0).abs() < 1e-6);
+    // The largest one-hot depth that fits: K(K+1)/2 ≤ u32::MAX ⇔ K ≤ 92 681.
+    let k = 92_681u32;
+    let inst = TransportInstance::new(vec![k], vec![k], DMatrix::from_element(1, 1, 1.0)).unwrap();
+    let t = Transport::one_hot(inst).unwrap();
+    let all_on = State::from_bits(Encoding::Binary, &vec![true; k as usize]);
+    let expected = u64::from(k) * u64::from(k + 1) / 2;
+    assert_eq!(u64::from(t.amounts(&all_on)[(0, 0)]), expected);
+    assert!(t.penalty(&all_on).is_finite());
+    let inst =
+        TransportInstance::new(vec![k + 1], vec![k + 1], DMatrix::from_element(1, 1, 1.0)).unwrap();
+    assert!(Transport::one_hot(inst).is_err());
+}
+
+#[test]
+fn transport_networks_beyond_max_neurons_fail_fast() {
+    use hopfield_opt::transport::MAX_NEURONS;
+    // K = 4·10⁹ would be ~32 GB of neurons and biases: refused before any allocation.
+    let inst = TransportInstance::new(
+        vec![4_000_000_000],
+        vec![4_000_000_000],
+        DMatrix::from_element(1, 1, 1.0),
+    )
+    .unwrap();
+    let start = std::time::Instant::now();
+    let err = Transport::new(inst.clone()).unwrap_err();
+    assert!(matches!(
+        err,
+        OptError::TooLarge {
+            max: MAX_NEURONS,
+            found: 4_000_000_000,
+            ..
+        }
+    ));
+    assert!(Transport::one_hot(inst).is_err());
+    assert!(start.elapsed() < std::time::Duration::from_secs(1));
+    // The check is on the product p·q·K, not on K alone: 2 × 2 × (MAX_NEURONS/4 + 1).
+    let k = (MAX_NEURONS / 4 + 1) as u32;
+    let inst =
+        TransportInstance::new(vec![k, k], vec![k, k], DMatrix::from_element(2, 2, 1.0)).unwrap();
+    assert!(matches!(
+        Transport::new(inst),
+        Err(OptError::TooLarge { .. })
+    ));
+}
+
+#[test]
+fn queens_epsilon_must_stay_below_half_the_row_and_column_weights() {
+    // n = 4, A = B = C = 1: solution [1, 3, 0, 2] plus a queen at (0, 3). With ε = (A+B)/2 = 1
+    // this non-solution has E = A/2 + B/2 − ε = 0, so ε = 1 is rejected.
+    let w = |epsilon: f64| QueensWeights {
+        a: 1.0,
+        b: 1.0,
+        c: 1.0,
+        epsilon,
+    };
+    for eps in [1.0, 1.5] {
+        match Queens::with_weights(4, w(eps)) {
+            Err(OptError::InvalidParameter {
+                name: "epsilon",
+                reason,
+            }) => {
+                assert!(reason.contains("(A+B)/2"), "{reason}");
+            }
+            other => panic!("ε = {eps} accepted: {other:?}"),
+        }
+    }
+    // The default ε = 0.25 is accepted, and the extra-queen placement is then strictly positive.
+    let q = Queens::with_weights(4, QueensWeights::default()).unwrap();
+    assert!(Queens::new(8).is_ok());
+    let mut bits = vec![false; 16];
+    for (r, c) in [(0, 1), (1, 3), (2, 0), (3, 2), (0, 3)] {
+        bits[r * 4 + c] = true;
+    }
+    let s = State::from_bits(Encoding::Binary, &bits);
+    assert!((q.penalty(&s) - 0.75).abs() < 1e-12);
+    // Just below the bound is still allowed (and E > 0 for the non-solution).
+    let q = Queens::with_weights(4, w(0.99)).unwrap();
+    assert!(q.penalty(&s) > 0.0);
+}
+
+#[test]
+fn tsp_default_weights_ignore_the_diagonal() {
+    // An EXPLICIT matrix with 9999 placeholders on the diagonal: d_max is the largest
+    // off-diagonal distance (5), so A = B = 20, not 39 996.
+    let mut d = rectangle();
+    for i in 0..4 {
+        d[(i, i)] = 9999.0;
+    }
+    let w = TspWeights::defaults_for(&d);
+    assert_eq!((w.a, w.b, w.d), (20.0, 20.0, 1.0));
+    assert_eq!(TspWeights::defaults_for(&rectangle()), w);
+    // All off-diagonal distances zero: d_max falls back to 1 whatever the diagonal holds.
+    let w = TspWeights::defaults_for(&DMatrix::from_diagonal_element(3, 3, 7.0));
+    assert_eq!((w.a, w.b), (4.0, 4.0));
+}

@@ -3,7 +3,7 @@
 
 use hopfield_core::nalgebra::DMatrix;
 use hopfield_core::rand::RngExt;
-use hopfield_core::{Dynamics, State, TieRule, rng_from_seed};
+use hopfield_core::{Dynamics, Encoding, State, TieRule, rng_from_seed};
 use hopfield_opt::problem::{Problem, Shape};
 use hopfield_opt::queens::Queens;
 use hopfield_opt::search::{
@@ -69,6 +69,129 @@ fn check_tunnel_descent<P: Problem>(problem: &P, config: TunnelConfig, seed: u64
         assert!((exact - after).abs() < 1e-7 * (1.0 + exact.abs()));
     }
     assert!(stats.energy_evaluations > 0);
+}
+
+/// Swaps slices `a` and `b` along `dim` of a bit array (an independent re-implementation of
+/// one λ = 2 tunnel operation).
+fn swap_slices(bits: &mut [bool], shape: &Shape, dim: usize, a: usize, b: usize) {
+    let (stride, nu) = (shape.strides()[dim], shape.dims()[dim]);
+    for i in 0..bits.len() {
+        if (i / stride) % nu == a {
+            bits.swap(i, i - a * stride + b * stride);
+        }
+    }
+}
+
+/// What [`check_best_of_tau`] saw.
+#[derive(Debug, Default)]
+struct BestOfTau {
+    /// Steps where some candidate improved on the current state.
+    improved: usize,
+    /// Steps where the winner was not the first improving candidate.
+    later_winner: usize,
+    /// Steps where a later, different state tied the winner's energy (the current state or
+    /// the earlier candidate must win).
+    tied: usize,
+}
+
+/// Runs the literal tunnel operator (λ = 2, ρ = 1 per dimension) by hand and checks every
+/// step against an independent reproduction: the `τ − 1` candidates are rebuilt from a clone
+/// of the RNG, scored with `penalty`, and the state after the step must be the least-energy
+/// one of `[current, candidate 1, …, candidate τ−1]`, ties going to the earliest (SPEC §5.1
+/// eq. 8). The problems' energies must be exact in floating point (integer weights).
+fn check_best_of_tau<P: Problem>(problem: &P, tau: usize, seed: u64, steps: usize) -> BestOfTau {
+    let shape = problem.shape();
+    let ndim = shape.ndim();
+    let config = TunnelConfig {
+        tau,
+        rho: vec![1; ndim],
+        lambda: 2,
+        variant: TunnelVariant::Literal,
+        tolerance: 1e-9,
+    };
+    let mut tunnel = Tunnel::new(config, shape).unwrap();
+    let mut rng = rng_from_seed(seed);
+    let s = random_state(shape.len(), 0.5, &mut rng);
+    let mut dynamics = Dynamics::new(problem.network(), s, TieRule::Keep).unwrap();
+    let mut stats = OperatorStats::default();
+    let mut seen = BestOfTau::default();
+    for _ in 0..steps {
+        dynamics.update(rng.random_range(0..shape.len()));
+        let current: Vec<bool> = (0..shape.len())
+            .map(|i| dynamics.state().is_high(i))
+            .collect();
+        let mut reference_rng = rng.clone();
+        tunnel.step(&mut dynamics, shape, &mut rng, &mut stats);
+
+        let score = |bits: &[bool]| problem.penalty(&State::from_bits(Encoding::Binary, bits));
+        let mut states = vec![current.clone()];
+        for _ in 0..tau - 1 {
+            let mut bits = current.clone();
+            for d in 0..ndim {
+                let nu = shape.dims()[d];
+                let a = reference_rng.random_range(0..nu);
+                let mut b = reference_rng.random_range(0..nu - 1);
+                if b >= a {
+                    b += 1;
+                }
+                swap_slices(&mut bits, shape, d, a, b);
+            }
+            states.push(bits);
+        }
+        let energies: Vec<f64> = states.iter().map(|b| score(b)).collect();
+        // The earliest index of the least energy (index 0 = the current state).
+        let winner = (1..tau).fold(0, |w, k| if energies[k] < energies[w] { k } else { w });
+        let after: Vec<bool> = (0..shape.len())
+            .map(|i| dynamics.state().is_high(i))
+            .collect();
+        assert_eq!(
+            after, states[winner],
+            "τ = {tau}: energies {energies:?}, expected candidate {winner}"
+        );
+        if winner > 0 {
+            seen.improved += 1;
+            let first = (1..tau).find(|&k| energies[k] < energies[0]).unwrap();
+            if first != winner {
+                seen.later_winner += 1;
+            }
+        }
+        if (winner + 1..tau).any(|k| energies[k] == energies[winner] && states[k] != states[winner])
+        {
+            seen.tied += 1;
+        }
+    }
+    seen
+}
+
+#[test]
+fn tunnel_step_moves_to_the_best_of_tau_states() {
+    // Integer distances and the default N-Queens weights (multiples of 1/4) keep every energy
+    // exact, so equal energies are true ties.
+    let cities = random_cities(7, 11).map(f64::round);
+    let tsp = Tsp::new(cities).unwrap();
+    let queens = Queens::new(6).unwrap();
+    for tau in [3, 4] {
+        let mut total = BestOfTau::default();
+        for (k, seen) in [
+            check_best_of_tau(&tsp, tau, 1 + tau as u64, 400),
+            check_best_of_tau(&queens, tau, 2 + tau as u64, 400),
+            check_best_of_tau(&small_transport(), tau, 3 + tau as u64, 400),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            assert!(
+                seen.improved > 0,
+                "τ = {tau}, problem {k}: no improving step"
+            );
+            total.later_winner += seen.later_winner;
+            total.tied += seen.tied;
+        }
+        // The runs exercise both rules: a later candidate beating an earlier improving one
+        // (fails if the operator took the first improvement) and ties among candidates.
+        assert!(total.later_winner > 0, "τ = {tau}: never a later winner");
+        assert!(total.tied > 0, "τ = {tau}: never a tie");
+    }
 }
 
 proptest! {
