@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 pub struct Meta {
     /// The exact command line.
     pub command: String,
-    /// `git rev-parse HEAD` (with `-dirty` when the tree has changes), if available.
+    /// `git rev-parse HEAD` (with `-dirty` when tracked files outside `benchmarks/record`
+    /// have changes), if available.
     pub commit: Option<String>,
     /// `rustc -V` of the toolchain on the path, if available.
     pub rustc: Option<String>,
@@ -33,7 +34,19 @@ impl Meta {
     /// Collects the provenance of the current process.
     pub fn collect() -> Meta {
         let commit = output("git", &["rev-parse", "HEAD"]).map(|rev| {
-            let dirty = output("git", &["status", "--porcelain", "--untracked-files=no"]).is_some();
+            // Changes to records themselves do not make the code dirty.
+            let dirty = output(
+                "git",
+                &[
+                    "status",
+                    "--porcelain",
+                    "--untracked-files=no",
+                    "--",
+                    ".",
+                    ":!benchmarks/record",
+                ],
+            )
+            .is_some();
             if dirty { format!("{rev}-dirty") } else { rev }
         });
         let cpu = std::fs::read_to_string("/proc/cpuinfo")
