@@ -9,8 +9,7 @@ use hopfield_opt::search::SearchConfig;
 use hopfield_opt::transport::{Transport, TransportInstance};
 use serde::{Deserialize, Serialize};
 
-use super::tsp::read_table_times;
-use super::{Context, fmt, mean, trial};
+use super::{Context, SuccessVsTime, fmt, mean, ms_per_trial, read_times, trial};
 use crate::defs::{HitchcockDef, check_methods};
 use crate::plot::{Series, chart};
 use crate::record::{Table, read_table};
@@ -107,8 +106,8 @@ pub fn report(
             .context("the Hitchcock table was not run (no hitchcock.optima.json)")?,
     )?;
     let lines = read_table::<Row>(&record.join("hitchcock.jsonl"))?;
-    let times = read_table_times(record, "hitchcock")?;
-    let mut success: Vec<Series> = Vec::new();
+    let times = read_times(record, "hitchcock")?;
+    let mut success = SuccessVsTime::default();
     let _ = writeln!(md, "## {}\n", def.title);
     let _ = writeln!(
         md,
@@ -147,6 +146,7 @@ pub fn report(
                 .filter_map(|r| r.cost)
                 .collect();
             let optimal = feasible.iter().filter(|&&c| c <= optimum + 1e-6).count();
+            let ms_per_trial = ms_per_trial(&times, &name);
             let _ = writeln!(
                 md,
                 "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
@@ -163,23 +163,9 @@ pub fn report(
                 } else {
                     "—".into()
                 },
-                fmt(
-                    Some(1e3 * mean(times.iter().filter(|t| t.cell == name).map(|t| t.seconds))),
-                    1
-                ),
+                fmt(Some(ms_per_trial), 1),
             );
-            let ms_per_trial =
-                1e3 * mean(times.iter().filter(|t| t.cell == name).map(|t| t.seconds));
-            if !rows.is_empty() && ms_per_trial.is_finite() {
-                let rate = 100.0 * optimal as f64 / rows.len() as f64;
-                match success.iter_mut().find(|s| s.label == m.label) {
-                    Some(s) => s.points.push((ms_per_trial, rate)),
-                    None => success.push(Series {
-                        label: m.label.clone(),
-                        points: vec![(ms_per_trial, rate)],
-                    }),
-                }
-            }
+            success.add(&m.label, ms_per_trial, optimal, rows.len());
             series.push(Series {
                 label: m.label.clone(),
                 points: lines
@@ -216,20 +202,12 @@ pub fn report(
             let _ = writeln!(md, "\n![experiment {} costs]({figure})\n", exp.id);
         }
     }
-    if !success.is_empty() {
-        chart(
-            &record.join("figures/hitchcock-success-vs-time.svg"),
-            "Hitchcock: trials at the LP optimum vs time per trial (one point per experiment)",
-            "mean wall time per trial (ms)",
-            "trials ending at the LP optimum (%)",
-            &success,
-            &[],
-            true,
-        )?;
-        let _ = writeln!(
-            md,
-            "![success rate vs time](figures/hitchcock-success-vs-time.svg)\n"
-        );
-    }
+    success.draw(
+        record,
+        "hitchcock-success-vs-time.svg",
+        "Hitchcock: trials at the LP optimum vs time per trial (one point per experiment)",
+        "trials ending at the LP optimum (%)",
+        md,
+    )?;
     Ok(())
 }

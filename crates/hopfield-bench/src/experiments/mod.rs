@@ -13,6 +13,8 @@ use hopfield_opt::trials::{TrialResult, run_trial};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
 use crate::defs::Operator;
+use crate::plot::{Series, chart};
+use crate::record::TimeLine;
 
 /// What every experiment needs to run.
 #[derive(Debug, Clone)]
@@ -91,5 +93,72 @@ pub(crate) fn fmt(value: Option<f64>, decimals: usize) -> String {
     match value {
         Some(v) if v.is_finite() => format!("{v:.decimals$}"),
         _ => "—".into(),
+    }
+}
+
+/// Reads a table's wall times (empty when the table has none).
+pub(crate) fn read_times(record: &std::path::Path, name: &str) -> anyhow::Result<Vec<TimeLine>> {
+    let path = record.join(format!("{name}.times.jsonl"));
+    if !path.exists() {
+        return Ok(Vec::new());
+    }
+    let text = std::fs::read_to_string(&path)?;
+    Ok(text
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect())
+}
+
+/// Mean wall time per trial of a cell, in milliseconds (NaN without times).
+pub(crate) fn ms_per_trial(times: &[TimeLine], cell: &str) -> f64 {
+    1e3 * mean(times.iter().filter(|t| t.cell == cell).map(|t| t.seconds))
+}
+
+/// The issue-6 figure: success rate against time per trial, one series per method and one
+/// point per instance.
+#[derive(Debug, Default)]
+pub(crate) struct SuccessVsTime(Vec<Series>);
+
+impl SuccessVsTime {
+    /// Adds the point of one cell: `successes` of `trials` in `ms` per trial.
+    pub(crate) fn add(&mut self, label: &str, ms: f64, successes: usize, trials: usize) {
+        if trials == 0 || !ms.is_finite() {
+            return;
+        }
+        let point = (ms, 100.0 * successes as f64 / trials as f64);
+        match self.0.iter_mut().find(|s| s.label == label) {
+            Some(s) => s.points.push(point),
+            None => self.0.push(Series {
+                label: label.to_string(),
+                points: vec![point],
+            }),
+        }
+    }
+
+    /// Draws `figures/{file}` and links it from the report.
+    pub(crate) fn draw(
+        &self,
+        record: &std::path::Path,
+        file: &str,
+        title: &str,
+        y_label: &str,
+        md: &mut String,
+    ) -> anyhow::Result<()> {
+        use std::fmt::Write as _;
+        if self.0.is_empty() {
+            return Ok(());
+        }
+        let path = format!("figures/{file}");
+        chart(
+            &record.join(&path),
+            title,
+            "mean wall time per trial (ms)",
+            y_label,
+            &self.0,
+            &[],
+            true,
+        )?;
+        let _ = writeln!(md, "![success rate vs time]({path})\n");
+        Ok(())
     }
 }

@@ -9,7 +9,7 @@ use hopfield_opt::search::SearchConfig;
 use serde::{Deserialize, Serialize};
 
 use super::{Context, fmt, mean, trial};
-use crate::defs::{QueensDef, check_methods};
+use crate::defs::{Method, QueensDef, check_methods};
 use crate::plot::{Series, chart};
 use crate::record::{Table, read_table};
 use crate::runner::run_cells;
@@ -33,27 +33,30 @@ fn cell(n: usize, method: &str, t_max: u64) -> String {
     format!("n{n}/{method}/t{t_max}")
 }
 
-/// Runs the N-Queens table into `ctx.out`.
-pub fn run(def: &QueensDef, ctx: &Context) -> anyhow::Result<()> {
-    check_methods(&def.method)?;
-    let trials = ctx.trials(def.budget);
-    let ns: Vec<usize> = (def.n_min..=n_max(def, ctx.quick)).collect();
-    let mut table = Table::<Row>::open(&ctx.out, "queens")?;
-    let bar = ctx.bar("queens", (ns.len() * def.method.len() * trials) as u64);
-    for &n in &ns {
+/// Runs `trials` trials of `methods` on every board of `ns`, with `t_max = t_max_per_n2 · n²`.
+fn run_boards(
+    def: &QueensDef,
+    ctx: &Context,
+    table: &mut Table<Row>,
+    ns: &[usize],
+    methods: &[&Method],
+    trials: usize,
+    bar_name: &str,
+) -> anyhow::Result<()> {
+    let bar = ctx.bar(bar_name, (ns.len() * methods.len() * trials) as u64);
+    for &n in ns {
         let queens = Queens::new(n)?;
         let t_max = def.t_max_per_n2 * (n * n) as u64;
         let config = SearchConfig {
             t_max,
             p_init: def.p_init,
         };
-        let cells: Vec<(String, _)> = def
-            .method
+        let cells: Vec<(String, _)> = methods
             .iter()
             .map(|m| (cell(n, &m.name, t_max), m.operator(2)))
             .collect();
         run_cells(
-            &mut table,
+            table,
             &cells,
             trials,
             ctx.seed(def.seed),
@@ -69,44 +72,40 @@ pub fn run(def: &QueensDef, ctx: &Context) -> anyhow::Result<()> {
         )?;
     }
     bar.finish();
+    Ok(())
+}
+
+/// Runs the N-Queens table into `ctx.out`: the paper's range with every method, then (except
+/// with `--quick`) the large boards with `large_methods`.
+pub fn run(def: &QueensDef, ctx: &Context) -> anyhow::Result<()> {
+    check_methods(&def.method)?;
+    let mut table = Table::<Row>::open(&ctx.out, "queens")?;
+    let ns: Vec<usize> = (def.n_min..=n_max(def, ctx.quick)).collect();
+    let all: Vec<&Method> = def.method.iter().collect();
+    run_boards(
+        def,
+        ctx,
+        &mut table,
+        &ns,
+        &all,
+        ctx.trials(def.budget),
+        "queens",
+    )?;
     if !ctx.quick && !def.large_n.is_empty() {
-        let methods: Vec<_> = def
+        let large: Vec<&Method> = def
             .method
             .iter()
             .filter(|m| def.large_methods.contains(&m.name))
             .collect();
-        let bar = ctx.bar(
+        run_boards(
+            def,
+            ctx,
+            &mut table,
+            &def.large_n,
+            &large,
+            def.large_trials,
             "queens-large",
-            (def.large_n.len() * methods.len() * def.large_trials) as u64,
-        );
-        for &n in &def.large_n {
-            let queens = Queens::new(n)?;
-            let t_max = def.t_max_per_n2 * (n * n) as u64;
-            let config = SearchConfig {
-                t_max,
-                p_init: def.p_init,
-            };
-            let cells: Vec<(String, _)> = methods
-                .iter()
-                .map(|m| (cell(n, &m.name, t_max), m.operator(2)))
-                .collect();
-            run_cells(
-                &mut table,
-                &cells,
-                def.large_trials,
-                ctx.seed(def.seed),
-                &bar,
-                |op, seed| {
-                    let r = trial(&queens, op, &config, seed)?;
-                    Ok(Row {
-                        solved: r.feasible && r.objective == Some(0.0),
-                        tunnels: r.tunnel_count,
-                        steps: r.steps,
-                    })
-                },
-            )?;
-        }
-        bar.finish();
+        )?;
     }
     Ok(())
 }
@@ -114,7 +113,7 @@ pub fn run(def: &QueensDef, ctx: &Context) -> anyhow::Result<()> {
 /// Appends the report section and draws Figs. 10–11.
 pub fn report(def: &QueensDef, record: &Path, quick: bool, md: &mut String) -> anyhow::Result<()> {
     let lines = read_table::<Row>(&record.join("queens.jsonl"))?;
-    let times = super::tsp::read_table_times(record, "queens")?;
+    let times = super::read_times(record, "queens")?;
     let ns: Vec<usize> = (def.n_min..=n_max(def, quick)).collect();
     let _ = writeln!(md, "## {}\n", def.title);
     let _ = writeln!(

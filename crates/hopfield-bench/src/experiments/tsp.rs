@@ -10,7 +10,7 @@ use hopfield_opt::tsp::Tsp;
 use hopfield_opt::tsplib::{Convention, Instance, Tour};
 use serde::{Deserialize, Serialize};
 
-use super::{Context, fmt, mean, trial};
+use super::{Context, SuccessVsTime, fmt, mean, ms_per_trial, read_times, trial};
 use crate::defs::{Distances, TspDef, TspInstance, check_methods};
 use crate::plot::{Series, chart};
 use crate::record::{Table, read_table};
@@ -166,8 +166,8 @@ pub fn report(def: &TspDef, record: &Path, quick: bool, md: &mut String) -> anyh
             .context("table 1 was not run (no tsp.references.json)")?,
     )?;
     let lines = read_table::<Row>(&record.join("tsp.jsonl"))?;
-    let times = read_table_times(record, "tsp")?;
-    let mut success: Vec<Series> = Vec::new();
+    let times = read_times(record, "tsp")?;
+    let mut success = SuccessVsTime::default();
     let _ = writeln!(md, "## {}\n", def.title);
     let _ = writeln!(
         md,
@@ -212,8 +212,7 @@ pub fn report(def: &TspDef, record: &Path, quick: bool, md: &mut String) -> anyh
                 .filter(|l| l.cell == name)
                 .map(|l| &l.row)
                 .collect();
-            let ms_per_trial =
-                1e3 * mean(times.iter().filter(|t| t.cell == name).map(|t| t.seconds));
+            let ms_per_trial = ms_per_trial(&times, &name);
             let lengths: Vec<f64> = rows.iter().filter_map(|r| r.length).collect();
             let within = |ratio: f64| {
                 lengths
@@ -243,16 +242,7 @@ pub fn report(def: &TspDef, record: &Path, quick: bool, md: &mut String) -> anyh
                 },
                 fmt(Some(ms_per_trial), 2),
             );
-            if !rows.is_empty() && ms_per_trial.is_finite() {
-                let rate = 100.0 * optimal as f64 / rows.len() as f64;
-                match success.iter_mut().find(|s| s.label == m.label) {
-                    Some(s) => s.points.push((ms_per_trial, rate)),
-                    None => success.push(Series {
-                        label: m.label.clone(),
-                        points: vec![(ms_per_trial, rate)],
-                    }),
-                }
-            }
+            success.add(&m.label, ms_per_trial, optimal, rows.len());
             series.push(Series {
                 label: m.label.clone(),
                 points: lines
@@ -290,35 +280,12 @@ pub fn report(def: &TspDef, record: &Path, quick: bool, md: &mut String) -> anyh
             let _ = writeln!(md, "\n![{} tour lengths per trial]({figure})\n", inst.name);
         }
     }
-    if !success.is_empty() {
-        chart(
-            &record.join("figures/tsp-success-vs-time.svg"),
-            "TSP: optimal tours vs time per trial (one point per instance)",
-            "mean wall time per trial (ms)",
-            "trials ending at the optimum (%)",
-            &success,
-            &[],
-            true,
-        )?;
-        let _ = writeln!(
-            md,
-            "![success rate vs time](figures/tsp-success-vs-time.svg)\n"
-        );
-    }
+    success.draw(
+        record,
+        "tsp-success-vs-time.svg",
+        "TSP: optimal tours vs time per trial (one point per instance)",
+        "trials ending at the optimum (%)",
+        md,
+    )?;
     Ok(())
-}
-
-pub(crate) fn read_table_times(
-    record: &Path,
-    name: &str,
-) -> anyhow::Result<Vec<crate::record::TimeLine>> {
-    let path = record.join(format!("{name}.times.jsonl"));
-    if !path.exists() {
-        return Ok(Vec::new());
-    }
-    let text = std::fs::read_to_string(&path)?;
-    Ok(text
-        .lines()
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .collect())
 }
