@@ -9,6 +9,7 @@
 //! - `report [--record DIR]`: rebuilds the report of a record folder.
 //! - `ci`: runs `.ci/run` (formatting, lints, dependency boundaries, tests).
 #![allow(clippy::print_stderr, clippy::print_stdout)]
+#![cfg_attr(test, allow(clippy::unwrap_used))]
 
 mod tsplib;
 

@@ -11,6 +11,7 @@
 //! - [`record`]: per-trial rows, reproducible byte for byte and resumable.
 //! - [`runner`]: seeded parallel trials, identical for any thread count.
 //! - [`plot`]: SVG figures. [`meta`]: provenance.
+#![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod defs;
 pub mod experiments;

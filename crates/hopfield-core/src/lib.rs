@@ -67,6 +67,7 @@
 //! - **Precision.** Fields and energies are `f64` and kept incrementally; after very long runs
 //!   with non-integer weights call [`Dynamics::recompute`] to drop accumulated rounding.
 //!   A zero field is tested exactly (`== 0.0`), so ties are exact for integer weights.
+#![cfg_attr(test, allow(clippy::unwrap_used))]
 
 mod couplings;
 mod dynamics;

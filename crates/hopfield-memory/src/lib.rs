@@ -49,6 +49,7 @@
 //! Randomized routines take an RNG or a `u64` seed; parallel probes derive one seed each with
 //! [`derive_seed`](hopfield_core::derive_seed). Errors are [`MemoryError`] values; an LP that is
 //! infeasible or unbounded, or a perceptron that does not converge, says so.
+#![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod analysis;
 mod error;
