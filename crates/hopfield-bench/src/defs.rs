@@ -9,7 +9,7 @@ use std::path::Path;
 
 use anyhow::{Context, bail};
 use hopfield_opt::operators::OperatorSpec;
-use hopfield_opt::search::{Conventional, TunnelConfig, TunnelVariant};
+use hopfield_opt::search::{Conventional, TunnelConfig};
 use serde::{Deserialize, Serialize};
 
 /// How a method searches.
@@ -93,10 +93,6 @@ impl Method {
                 if let Some(rho) = rho {
                     config.rho.clone_from(rho);
                 }
-                config.variant = match variant {
-                    Variant::Literal => TunnelVariant::Literal,
-                    Variant::PerDimension => TunnelVariant::PerDimension,
-                };
                 Operator::Tunnel(config)
             }
         }
