@@ -9,7 +9,7 @@ use std::path::Path;
 
 use anyhow::{Context, bail};
 use hopfield_opt::operators::OperatorSpec;
-use hopfield_opt::search::{Conventional, TunnelConfig};
+use hopfield_opt::operators::{Conventional, TunnelConfig};
 use serde::{Deserialize, Serialize};
 
 /// How a method searches.

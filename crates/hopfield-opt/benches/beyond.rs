@@ -29,9 +29,9 @@ use hopfield_core::rng_from_seed;
 use hopfield_opt::exact::{held_karp, transport_optimum};
 use hopfield_opt::operators::{OperatorSpec, WithMoves};
 use hopfield_opt::queens::Queens;
+use hopfield_opt::search::trials::{TrialPlan, TrialResult, TrialSummary, run_trials};
 use hopfield_opt::search::{SearchConfig, search};
 use hopfield_opt::transport::{Transport, TransportInstance};
-use hopfield_opt::trials::{TrialPlan, TrialResult, TrialSummary, run_trials};
 use hopfield_opt::tsp::Tsp;
 use hopfield_opt::tsplib::{Convention, Instance, Tour};
 

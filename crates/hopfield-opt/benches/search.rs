@@ -19,13 +19,12 @@ use criterion::{Criterion, Throughput};
 use hopfield_core::nalgebra::DMatrix;
 use hopfield_core::rand::RngExt;
 use hopfield_core::{Dynamics, TieRule, rng_from_seed};
+use hopfield_opt::operators::{Conventional, Tunnel, TunnelConfig};
 use hopfield_opt::problem::Problem;
 use hopfield_opt::queens::Queens;
-use hopfield_opt::search::{
-    Conventional, SearchConfig, Tunnel, TunnelConfig, random_state, search,
-};
+use hopfield_opt::search::trials::{TrialPlan, TrialSummary, run_trials};
+use hopfield_opt::search::{SearchConfig, random_state, search};
 use hopfield_opt::transport::{Transport, TransportInstance};
-use hopfield_opt::trials::{TrialPlan, TrialSummary, run_trials};
 use hopfield_opt::tsp::Tsp;
 use hopfield_opt::tsplib::{Convention, Instance};
 
@@ -145,7 +144,7 @@ fn compare_burma14() {
         "method", "valid", "max", "min", "ave", "opt", "1%", "2%", "5%", "10%", "tunnel", "secs"
     );
     let row = |name: &str,
-               results: Vec<hopfield_opt::trials::TrialResult<Vec<usize>>>,
+               results: Vec<hopfield_opt::search::trials::TrialResult<Vec<usize>>>,
                secs: f64| {
         let s = TrialSummary::of(&results);
         let at = |r: f64| TrialSummary::count_at_most(&results, optimum * r + 1e-6);
@@ -193,7 +192,7 @@ fn compare_hitchcock1() {
     let cfg = SearchConfig::new(5000);
     let plan = TrialPlan::new(100, 2004);
     let report = |name: &str,
-                  res: &[hopfield_opt::trials::TrialResult<DMatrix<u32>>],
+                  res: &[hopfield_opt::search::trials::TrialResult<DMatrix<u32>>],
                   secs: f64| {
         let costs: Vec<f64> = res.iter().filter_map(|r| r.objective).collect();
         let feasible: Vec<f64> = res

@@ -68,3 +68,13 @@ pub enum OptError {
 
 /// Shorthand for results of this crate.
 pub type Result<T, E = OptError> = std::result::Result<T, E>;
+
+/// 1-based line of a byte offset.
+pub(crate) fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()
+        .iter()
+        .take(offset)
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}

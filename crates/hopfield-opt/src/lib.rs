@@ -9,19 +9,20 @@
 //! - Encoders, each with couplings computed from the problem's structure so a flip costs
 //!   `O(n)`, never a row of an `n² × n²` matrix: [`tsp`] (Hopfield–Tank penalty form on the
 //!   city × position array), [`queens`] (N-Queens, n ≥ 4) and [`transport`] (Hitchcock
-//!   transportation, unary count or one-hot encoding; the paper's two experiments built in).
-//! - [`search`]: the [`SearchOperator`](search::SearchOperator) trait, the conventional network
-//!   ([`Conventional`](search::Conventional): one uniformly random neuron per step, ties keep)
-//!   and the tunnel operator T ([`Tunnel`](search::Tunnel): τ candidates, ρ slice permutations
-//!   of λ slices per dimension, literal or per-dimension variant), scored by incremental
-//!   energy deltas.
-//! - [`operators`] (beyond the paper, issue 6): move operators that keep the network on the
-//!   feasible set — 2-opt / Or-opt tour moves, transportation cycle moves, conflict-guided
-//!   N-Queens exchanges — under annealing, threshold or descent acceptance with elitist
-//!   restarts, selectable by name ([`OperatorSpec`](operators::OperatorSpec)); plus a TOML
-//!   format for transportation instances.
-//! - [`trials`]: seeded parallel trials, one derived seed per trial, identical for any thread
-//!   count.
+//!   transportation, unary count or one-hot encoding; the paper's two experiments built in;
+//!   a TOML format for instances in [`transport::file`]).
+//! - [`search`]: the time step (one uniformly random neuron update with ties kept, then the
+//!   operator's turn), the [`SearchOperator`](search::SearchOperator) trait, and seeded
+//!   parallel [`trials`](search::trials) (one derived seed per trial, identical for any
+//!   thread count).
+//! - [`operators`]: every search operator, one module family — the conventional network
+//!   ([`Conventional`](operators::Conventional)), the tunnel operator T
+//!   ([`Tunnel`](operators::Tunnel): τ candidates, ρ slice permutations of λ slices per
+//!   dimension, literal or per-dimension variant), and our move operators beyond the paper
+//!   (2-opt / Or-opt tour moves, transportation cycle moves, conflict-guided N-Queens
+//!   exchanges under annealing, threshold or descent acceptance with elitist restarts),
+//!   selectable by name ([`OperatorSpec`](operators::OperatorSpec)). All are scored by
+//!   incremental energy deltas.
 //! - [`tsplib`]: TSPLIB instances and tours, validated, with the paper's raw Euclidean
 //!   convention and TSPLIB's official GEO, EUC_2D, CEIL_2D, ATT and EXPLICIT rules.
 //! - [`exact`]: exact references — Held–Karp for TSP (n ≤ 22) and the transportation optimum by
@@ -30,8 +31,9 @@
 //! # Example
 //! ```
 //! use hopfield_opt::exact::held_karp;
-//! use hopfield_opt::search::{SearchConfig, Tunnel, TunnelConfig};
-//! use hopfield_opt::trials::{TrialPlan, run_trials};
+//! use hopfield_opt::operators::{Tunnel, TunnelConfig};
+//! use hopfield_opt::search::SearchConfig;
+//! use hopfield_opt::search::trials::{TrialPlan, run_trials};
 //! use hopfield_opt::tsp::Tsp;
 //! use hopfield_opt::problem::Problem;
 //! use hopfield_opt::hopfield_core::nalgebra::DMatrix;
@@ -64,7 +66,6 @@ pub mod problem;
 pub mod queens;
 pub mod search;
 pub mod transport;
-pub mod trials;
 pub mod tsp;
 pub mod tsplib;
 

@@ -28,7 +28,7 @@ pub struct Row {
 
 fn instance(exp: &crate::defs::HitchcockExperiment) -> anyhow::Result<TransportInstance> {
     Ok(match (&exp.file, exp.id) {
-        (Some(file), _) => hopfield_opt::operators::transport_file::read(file)?.instance,
+        (Some(file), _) => hopfield_opt::transport::file::read(file)?.instance,
         (None, 1) => TransportInstance::experiment1(),
         (None, 2) => TransportInstance::experiment2(),
         (None, other) => bail!(

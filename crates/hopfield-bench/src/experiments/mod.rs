@@ -7,9 +7,9 @@ pub mod tsp;
 
 use std::path::PathBuf;
 
-use hopfield_opt::operators::WithMoves;
-use hopfield_opt::search::{SearchConfig, Tunnel};
-use hopfield_opt::trials::{TrialResult, run_trial};
+use hopfield_opt::operators::{Tunnel, WithMoves};
+use hopfield_opt::search::SearchConfig;
+use hopfield_opt::search::trials::{TrialResult, run_trial};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
 use crate::defs::Operator;

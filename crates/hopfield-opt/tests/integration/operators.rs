@@ -13,13 +13,14 @@ use hopfield_opt::operators::transport_cycles::CycleConfig;
 use hopfield_opt::operators::tsp_moves::{TourConfig, tour_of};
 use hopfield_opt::operators::{
     MoveFamily, OperatorSpec, QueensFamily, TourFamily, TransportFamily, WithMoves, by_name,
-    flips_delta, transport_file,
+    flips_delta,
 };
 use hopfield_opt::problem::Problem;
 use hopfield_opt::queens::Queens;
+use hopfield_opt::search::trials::{TrialPlan, TrialResult, run_trials};
 use hopfield_opt::search::{OperatorStats, SearchConfig, SearchOperator, random_state};
+use hopfield_opt::transport::file as transport_file;
 use hopfield_opt::transport::{Transport, TransportInstance};
-use hopfield_opt::trials::{TrialPlan, TrialResult, run_trials};
 use hopfield_opt::tsp::Tsp;
 use proptest::prelude::*;
 

@@ -4,14 +4,12 @@
 use hopfield_core::nalgebra::DMatrix;
 use hopfield_core::rand::RngExt;
 use hopfield_core::{Dynamics, Encoding, State, TieRule, rng_from_seed};
+use hopfield_opt::operators::{Conventional, Tunnel, TunnelConfig, TunnelVariant, permute_slices};
 use hopfield_opt::problem::{Problem, Shape};
 use hopfield_opt::queens::Queens;
-use hopfield_opt::search::{
-    Conventional, OperatorStats, SearchConfig, SearchOperator, Tunnel, TunnelConfig, TunnelVariant,
-    permute_slices, random_state, search,
-};
+use hopfield_opt::search::trials::{TrialPlan, TrialResult, TrialSummary, run_trials};
+use hopfield_opt::search::{OperatorStats, SearchConfig, SearchOperator, random_state, search};
 use hopfield_opt::transport::{Transport, TransportInstance};
-use hopfield_opt::trials::{TrialPlan, TrialResult, TrialSummary, run_trials};
 use hopfield_opt::tsp::Tsp;
 use proptest::prelude::*;
 

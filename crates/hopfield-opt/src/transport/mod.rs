@@ -22,6 +22,8 @@
 //! A feasible plan has `E = C·cost`. Defaults `C = 1`, `A = B = 2·c_max` (SPEC §6.3
 //! \[ASSUMED\]); for one-hot `F = A + B` [ASSUMED, untuned]. Neurons with `k > D_y` are free.
 
+pub mod file;
+
 use hopfield_core::nalgebra::DMatrix;
 use hopfield_core::{Couplings, Encoding, Network, State};
 

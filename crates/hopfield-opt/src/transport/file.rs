@@ -20,7 +20,7 @@ use std::path::Path;
 use hopfield_core::nalgebra::DMatrix;
 use serde::Deserialize;
 
-use super::line_of;
+use crate::error::line_of;
 use crate::transport::TransportInstance;
 use crate::{OptError, Result};
 
