@@ -20,6 +20,9 @@
 //!   limit, stopped by an [`Observer`]).
 //! - [`convert`]: the exact map between a ±1 network and its 0/1 equivalent.
 //! - [`io`]: a versioned JSON file format with validation on load.
+//! - [`lean`]: compact states ([`lean::BitState`]) and fields stored at the width the
+//!   couplings need, with [`lean::LeanDynamics`] and the [`lean::FlipDynamics`] operations
+//!   both dynamics share.
 //! - [`rng`]: the one named generator, [`HopfieldRng`], and per-trial [`derive_seed`].
 //!
 //! # Should I use this crate?
@@ -77,6 +80,7 @@ mod state;
 
 pub mod convert;
 pub mod io;
+pub mod lean;
 pub mod rng;
 
 pub use couplings::{

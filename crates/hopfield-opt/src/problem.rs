@@ -22,8 +22,10 @@
 //! The neuron array has a [`Shape`] `ν_1 × … × ν_δ` (seed 002 eqs 10–11), used by the tunnel
 //! operator `T` to permute slices.
 
+use hopfield_core::lean::{BitState, LeanNetwork};
 use hopfield_core::nalgebra::DMatrix;
 use hopfield_core::{Couplings, Dense, Encoding, Network, State};
+use serde::{Deserialize, Serialize};
 
 use crate::{OptError, Result};
 
@@ -149,6 +151,48 @@ impl Shape {
     }
 }
 
+/// Whether a problem's objective is minimised (a tour length, a cost) or maximised (a cut).
+///
+/// The network always minimises its energy; a maximised objective enters the energy with
+/// its sign flipped, and reports and targets use the objective in its own sense.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sense {
+    /// Smaller is better.
+    #[default]
+    Minimize,
+    /// Larger is better.
+    Maximize,
+}
+
+impl Sense {
+    /// Whether `a` is strictly better than `b` in this sense.
+    pub fn better(self, a: f64, b: f64) -> bool {
+        match self {
+            Sense::Minimize => a < b,
+            Sense::Maximize => a > b,
+        }
+    }
+
+    /// Whether `value` reaches `target` (at most it when minimising, at least when
+    /// maximising).
+    pub fn reaches(self, value: f64, target: f64) -> bool {
+        match self {
+            Sense::Minimize => value <= target,
+            Sense::Maximize => value >= target,
+        }
+    }
+
+    /// `+1` when minimising, `−1` when maximising: `energy = sign · objective + const` for
+    /// problems whose energy is their objective.
+    pub fn sign(self) -> f64 {
+        match self {
+            Sense::Minimize => 1.0,
+            Sense::Maximize => -1.0,
+        }
+    }
+}
+
 /// An optimization problem encoded as a 0/1 Hopfield network with structured couplings.
 ///
 /// Contract: for every 0/1 state `s`,
@@ -192,6 +236,34 @@ pub trait Problem: Send + Sync {
     /// Whether a state satisfies every constraint of the problem.
     fn is_feasible(&self, state: &State) -> bool;
 
+    /// Whether [`Problem::objective`] is minimised (the default) or maximised.
+    fn sense(&self) -> Sense {
+        Sense::Minimize
+    }
+
+    /// The penalty energy ([`Problem::energy`]) of a feasible state whose objective is
+    /// `objective`, when the energy of feasible states is a function of the objective alone
+    /// (TSP: `D·length`; transportation: `C·cost`; QUBO: the value; Max-Cut: `−cut`); `None`
+    /// otherwise. Searches turn an objective target into an energy target with it.
+    fn energy_of_objective(&self, _objective: f64) -> Option<f64> {
+        None
+    }
+
+    /// The penalty energy of every solution, for problems whose solutions are exactly the
+    /// states at one energy (N-Queens: 0). A search may stop as soon as it reaches it
+    /// ("stop when solved"); `None` (the default) for optimization problems.
+    fn solved_energy(&self) -> Option<f64> {
+        None
+    }
+
+    /// Checks, before anything large is allocated, that the plain network and a plain
+    /// search (an `f64` state and `f64` fields) fit the documented size limits; the
+    /// default accepts everything. Problems whose network is built lazily refuse sizes
+    /// here with the memory they would need.
+    fn check_plain_size(&self) -> Result<()> {
+        Ok(())
+    }
+
     /// The couplings as a dense matrix (for tests and small problems): `O(N²)` memory.
     fn dense_couplings(&self) -> Result<Dense> {
         let c = self.network().couplings();
@@ -204,6 +276,31 @@ pub trait Problem: Send + Sync {
             },
         ))?)
     }
+}
+
+/// A problem that also runs on a lean network ([`hopfield_core::lean`]): a bit per neuron
+/// and fields stored at the width its couplings need, so large instances fit in memory.
+///
+/// Contract: the lean network has the same neurons, couplings, biases and energy as
+/// [`Problem::network`], and `decode_bits`/`is_feasible_bits` agree with
+/// [`Problem::decode`]/[`Problem::is_feasible`] on the same state.
+pub trait LeanProblem: Problem {
+    /// The lean network.
+    type Lean: LeanNetwork;
+
+    /// The lean network, or an error saying why this instance has none (for example weights
+    /// that are not integers, or a state that would not fit the memory limit).
+    fn lean(&self) -> Result<&Self::Lean>;
+
+    /// The bytes one lean search needs (state, fields and the operator's working memory),
+    /// for checks before allocating.
+    fn lean_bytes(&self) -> u64;
+
+    /// [`Problem::decode`] on a bit state.
+    fn decode_bits(&self, state: &BitState) -> Option<Self::Solution>;
+
+    /// [`Problem::is_feasible`] on a bit state.
+    fn is_feasible_bits(&self, state: &BitState) -> bool;
 }
 
 /// `(W, b, const)` rebuilt from [`Problem::penalty`] alone by finite differences (SPEC §1.3):

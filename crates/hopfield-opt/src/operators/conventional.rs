@@ -33,3 +33,14 @@ impl SearchOperator for Conventional {
     ) {
     }
 }
+
+impl crate::search::FlipOperator for Conventional {
+    fn turn<D: hopfield_core::lean::FlipDynamics, R: Rng + ?Sized>(
+        &mut self,
+        _dynamics: &mut D,
+        _shape: &Shape,
+        _rng: &mut R,
+        _stats: &mut OperatorStats,
+    ) {
+    }
+}

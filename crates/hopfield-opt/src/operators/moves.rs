@@ -47,12 +47,13 @@
 //! ([`crate::transport::file`]).
 
 use hopfield_core::rand::Rng;
-use hopfield_core::{Couplings, Dynamics, State};
+use hopfield_core::lean::FlipDynamics;
+use hopfield_core::{Couplings, Dynamics};
 use serde::{Deserialize, Serialize};
 
 use crate::problem::{Problem, Shape};
 use crate::queens::Queens;
-use crate::search::{OperatorStats, SearchOperator};
+use crate::search::{FlipOperator, OperatorStats, SearchOperator};
 use crate::transport::Transport;
 use crate::tsp::Tsp;
 use crate::{OptError, Result};
@@ -67,17 +68,15 @@ use super::tsp_moves::{self, TourFamily, TourMoves};
 ///
 /// `flips` must not repeat a neuron (a repeated neuron would be counted as two flips) and
 /// every index must be in range (panics otherwise, like [`Dynamics::flip`]).
-pub fn flips_delta<C: Couplings>(dynamics: &Dynamics<'_, C>, flips: &[usize]) -> f64 {
-    let state = dynamics.state();
-    let span = dynamics.network().encoding().span();
-    let couplings = dynamics.network().couplings();
-    let change = |k: usize| if state.is_high(k) { -span } else { span };
+pub fn flips_delta<D: FlipDynamics + ?Sized>(dynamics: &D, flips: &[usize]) -> f64 {
+    let span = dynamics.encoding().span();
+    let change = |k: usize| if dynamics.is_high(k) { -span } else { span };
     let mut de = 0.0;
     for (a, &k) in flips.iter().enumerate() {
         de += dynamics.flip_delta(k);
         let dk = change(k);
         for &l in &flips[..a] {
-            de -= couplings.weight(k, l) * dk * change(l);
+            de -= dynamics.weight(k, l) * dk * change(l);
         }
     }
     de
@@ -101,22 +100,27 @@ pub trait MoveFamily: Clone + Send + Sync {
 
     /// A feasible representation close to the current state (its projection onto the
     /// feasible set; random choices from `rng`).
-    fn project<C: Couplings, R: Rng + ?Sized>(
-        &self,
-        dynamics: &Dynamics<'_, C>,
-        rng: &mut R,
-    ) -> Self::Repr;
+    fn project<D: FlipDynamics, R: Rng + ?Sized>(&self, dynamics: &D, rng: &mut R) -> Self::Repr;
 
     /// Whether neuron `i` is on in the state that encodes `repr`.
     fn is_on(&self, repr: &Self::Repr, i: usize) -> bool;
 
+    /// Lists the neurons that are on in the state encoding `repr`, in increasing order, and
+    /// returns `true`; or returns `false` (the default) when the family cannot (the search
+    /// then compares all neurons with [`MoveFamily::is_on`], `O(N)`). Families whose states
+    /// have few neurons on (N-Queens: `n` of `n²`) list them so that imposing a
+    /// representation costs `O(on)` instead of `O(N)`.
+    fn high_neurons(&self, _repr: &Self::Repr, _out: &mut Vec<usize>) -> bool {
+        false
+    }
+
     /// Proposes a candidate from `repr` (which the dynamics' state encodes): fills `flips`
     /// (cleared by the caller) with distinct neurons and returns the candidate's `ΔE`, or
     /// `None` when no candidate could be drawn. Counts its energy evaluations in `stats`.
-    fn propose<C: Couplings, R: Rng + ?Sized>(
+    fn propose<D: FlipDynamics, R: Rng + ?Sized>(
         &mut self,
         repr: &Self::Repr,
-        dynamics: &Dynamics<'_, C>,
+        dynamics: &D,
         rng: &mut R,
         flips: &mut Vec<usize>,
         stats: &mut OperatorStats,
@@ -203,6 +207,8 @@ pub struct MoveSearch<F: MoveFamily> {
     synced: Option<u64>,
     flips: Vec<usize>,
     tol: f64,
+    want: Vec<usize>,
+    have: Vec<usize>,
 }
 
 impl<F: MoveFamily> MoveSearch<F> {
@@ -218,6 +224,8 @@ impl<F: MoveFamily> MoveSearch<F> {
             synced: None,
             flips: Vec::new(),
             tol: 1e-9,
+            want: Vec::new(),
+            have: Vec::new(),
         })
     }
 
@@ -242,18 +250,62 @@ impl<F: MoveFamily> MoveSearch<F> {
         self.best.as_ref().map(|(r, e)| (r, *e))
     }
 
-    /// Makes the dynamics' state encode `repr`; returns the number of flips.
-    fn impose<C: Couplings>(&self, dynamics: &mut Dynamics<'_, C>, repr: &F::Repr) -> usize {
-        let n = dynamics.state().len();
-        let diffs: Vec<usize> = (0..n)
-            .filter(|&i| dynamics.state().is_high(i) != self.family.is_on(repr, i))
-            .collect();
-        if diffs.len() > 16 && diffs.len() * 16 > n {
-            let bits: Vec<bool> = (0..n).map(|i| self.family.is_on(repr, i)).collect();
-            let encoding = dynamics.network().encoding();
-            if dynamics.reset(State::from_bits(encoding, &bits)).is_ok() {
-                return diffs.len();
+    /// The neurons where the dynamics' state differs from `repr`, in increasing order.
+    fn differences<D: FlipDynamics>(&mut self, dynamics: &D, repr: &F::Repr) -> Vec<usize> {
+        let mut want = std::mem::take(&mut self.want);
+        let diffs = if self.family.high_neurons(repr, &mut want) {
+            let mut have = std::mem::take(&mut self.have);
+            dynamics.high_neurons(&mut have);
+            // Symmetric difference of two sorted lists.
+            let (mut a, mut b) = (0, 0);
+            let mut out = Vec::new();
+            while a < have.len() || b < want.len() {
+                match (have.get(a), want.get(b)) {
+                    (Some(&x), Some(&y)) if x == y => {
+                        a += 1;
+                        b += 1;
+                    }
+                    (Some(&x), Some(&y)) if x < y => {
+                        out.push(x);
+                        a += 1;
+                    }
+                    (Some(_), Some(&y)) => {
+                        out.push(y);
+                        b += 1;
+                    }
+                    (Some(&x), None) => {
+                        out.push(x);
+                        a += 1;
+                    }
+                    (None, Some(&y)) => {
+                        out.push(y);
+                        b += 1;
+                    }
+                    (None, None) => break,
+                }
             }
+            self.have = have;
+            out
+        } else {
+            (0..dynamics.n())
+                .filter(|&i| dynamics.is_high(i) != self.family.is_on(repr, i))
+                .collect()
+        };
+        self.want = want;
+        diffs
+    }
+
+    /// Makes the dynamics' state encode `repr`; returns the number of flips.
+    fn impose<D: FlipDynamics>(&mut self, dynamics: &mut D, repr: &F::Repr) -> usize {
+        let n = dynamics.n();
+        let diffs = self.differences(dynamics, repr);
+        if diffs.len() > 16 && diffs.len() * 16 > n {
+            let mut high = Vec::new();
+            if !self.family.high_neurons(repr, &mut high) {
+                high = (0..n).filter(|&i| self.family.is_on(repr, i)).collect();
+            }
+            dynamics.assign(&high);
+            return diffs.len();
         }
         for &i in &diffs {
             dynamics.flip(i);
@@ -263,26 +315,17 @@ impl<F: MoveFamily> MoveSearch<F> {
 
     /// Brings the representation in line with the state: restores it after the time step's
     /// neuron update changed one neuron, or starts a new run from a projection.
-    fn resync<C: Couplings, R: Rng + ?Sized>(
+    fn resync<D: FlipDynamics, R: Rng + ?Sized>(
         &mut self,
-        dynamics: &mut Dynamics<'_, C>,
+        dynamics: &mut D,
         rng: &mut R,
         stats: &mut OperatorStats,
     ) {
-        if let Some(repr) = &self.repr {
-            let n = dynamics.state().len();
-            let mut diffs = 0;
-            for i in 0..n {
-                if dynamics.state().is_high(i) != self.family.is_on(repr, i) {
-                    diffs += 1;
-                    if diffs > 1 {
-                        break;
-                    }
-                }
-            }
-            if diffs <= 1 {
-                let repr = repr.clone();
+        if let Some(repr) = self.repr.take() {
+            let diffs = self.differences(dynamics, &repr);
+            if diffs.len() <= 1 {
                 stats.flips += self.impose(dynamics, &repr) as u64;
+                self.repr = Some(repr);
                 return;
             }
         }
@@ -313,22 +356,11 @@ impl<F: MoveFamily> MoveSearch<F> {
         self.best = Some((repr.clone(), dynamics.energy()));
         self.repr = Some(repr);
     }
-}
 
-impl<F: MoveFamily> SearchOperator for MoveSearch<F> {
-    fn name(&self) -> &'static str {
-        self.family.name()
-    }
-
-    fn check(&self, shape: &Shape) -> Result<()> {
-        self.config.check()?;
-        self.family.check_shape(shape)
-    }
-
-    fn step<C: Couplings, R: Rng + ?Sized>(
+    /// One operator turn on any dynamics (see [`SearchOperator::step`]).
+    fn turn_on<D: FlipDynamics, R: Rng + ?Sized>(
         &mut self,
-        dynamics: &mut Dynamics<'_, C>,
-        _shape: &Shape,
+        dynamics: &mut D,
         rng: &mut R,
         stats: &mut OperatorStats,
     ) {
@@ -371,6 +403,43 @@ impl<F: MoveFamily> SearchOperator for MoveSearch<F> {
             }
         }
         self.synced = Some(dynamics.energy().to_bits());
+    }
+}
+
+impl<F: MoveFamily> SearchOperator for MoveSearch<F> {
+    fn name(&self) -> &'static str {
+        self.family.name()
+    }
+
+    fn check(&self, shape: &Shape) -> Result<()> {
+        self.config.check()?;
+        self.family.check_shape(shape)
+    }
+
+    fn is_converged(&self) -> bool {
+        self.repr.as_ref().is_some_and(|r| self.family.is_done(r))
+    }
+
+    fn step<C: Couplings, R: Rng + ?Sized>(
+        &mut self,
+        dynamics: &mut Dynamics<'_, C>,
+        _shape: &Shape,
+        rng: &mut R,
+        stats: &mut OperatorStats,
+    ) {
+        self.turn_on(dynamics, rng, stats);
+    }
+}
+
+impl<F: MoveFamily> FlipOperator for MoveSearch<F> {
+    fn turn<D: FlipDynamics, R: Rng + ?Sized>(
+        &mut self,
+        dynamics: &mut D,
+        _shape: &Shape,
+        rng: &mut R,
+        stats: &mut OperatorStats,
+    ) {
+        self.turn_on(dynamics, rng, stats);
     }
 }
 

@@ -22,7 +22,7 @@
 //! without a queen get the unused columns in random order.
 
 use hopfield_core::rand::{Rng, RngExt};
-use hopfield_core::{Couplings, Dynamics};
+use hopfield_core::lean::FlipDynamics;
 
 use super::{MoveFamily, MoveSearch, flips_delta};
 use crate::problem::Shape;
@@ -160,13 +160,13 @@ impl MoveFamily for QueensFamily {
         Ok(())
     }
 
-    fn project<C: Couplings, R: Rng + ?Sized>(
+    fn project<D: FlipDynamics, R: Rng + ?Sized>(
         &self,
-        dynamics: &Dynamics<'_, C>,
+        dynamics: &D,
         rng: &mut R,
     ) -> QueensRepr {
         let n = self.n;
-        let state = dynamics.state();
+        let state = dynamics;
         let mut used = vec![false; n];
         let mut cols = vec![usize::MAX; n];
         for (r, slot) in cols.iter_mut().enumerate() {
@@ -202,10 +202,10 @@ impl MoveFamily for QueensFamily {
         repr.cols[i / self.n] == i % self.n
     }
 
-    fn propose<C: Couplings, R: Rng + ?Sized>(
+    fn propose<D: FlipDynamics, R: Rng + ?Sized>(
         &mut self,
         repr: &QueensRepr,
-        dynamics: &Dynamics<'_, C>,
+        dynamics: &D,
         rng: &mut R,
         flips: &mut Vec<usize>,
         stats: &mut OperatorStats,

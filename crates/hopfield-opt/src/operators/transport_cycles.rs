@@ -27,7 +27,7 @@
 //! not supported.
 
 use hopfield_core::rand::{Rng, RngExt};
-use hopfield_core::{Couplings, Dynamics};
+use hopfield_core::lean::FlipDynamics;
 
 use super::{MoveFamily, MoveSearch, flips_delta};
 use crate::problem::Shape;
@@ -174,13 +174,13 @@ impl MoveFamily for TransportFamily {
         Ok(())
     }
 
-    fn project<C: Couplings, R: Rng + ?Sized>(
+    fn project<D: FlipDynamics, R: Rng + ?Sized>(
         &self,
-        dynamics: &Dynamics<'_, C>,
+        dynamics: &D,
         rng: &mut R,
     ) -> Vec<u32> {
         let (p, q, k) = (self.p, self.q, self.k);
-        let state = dynamics.state();
+        let state = dynamics;
         let mut rem_s = self.supply.clone();
         let mut rem_d = self.demand.clone();
         let mut plan = vec![0u32; p * q];
@@ -213,10 +213,10 @@ impl MoveFamily for TransportFamily {
         ((i % self.k) as u32) < plan[i / self.k]
     }
 
-    fn propose<C: Couplings, R: Rng + ?Sized>(
+    fn propose<D: FlipDynamics, R: Rng + ?Sized>(
         &mut self,
         plan: &Vec<u32>,
-        dynamics: &Dynamics<'_, C>,
+        dynamics: &D,
         rng: &mut R,
         flips: &mut Vec<usize>,
         stats: &mut OperatorStats,

@@ -26,7 +26,7 @@
 //! remaining cities in random order.
 
 use hopfield_core::rand::{Rng, RngExt};
-use hopfield_core::{Couplings, Dynamics};
+use hopfield_core::lean::FlipDynamics;
 
 use super::{MoveFamily, MoveSearch, flips_delta};
 use crate::problem::{Problem, Shape};
@@ -168,13 +168,9 @@ impl TourFamily {
     /// `ΔE` of the pending candidate in `O(|F|)`: the flip deltas from the fields plus the
     /// pair terms `−w_kl Δ_k Δ_l` of the only pairs with a non-zero weight (same position,
     /// adjacent positions, same city).
-    fn structured_delta<C: Couplings>(
-        &mut self,
-        tour: &[usize],
-        dynamics: &Dynamics<'_, C>,
-    ) -> f64 {
+    fn structured_delta<D: FlipDynamics>(&mut self, tour: &[usize], dynamics: &D) -> f64 {
         let n = self.n;
-        let span = dynamics.network().encoding().span();
+        let span = dynamics.encoding().span();
         let (d_off, d_on) = (-span, span);
         let mut de = 0.0;
         for (e, &(pos, new)) in self.pending.iter().enumerate() {
@@ -280,13 +276,13 @@ impl MoveFamily for TourFamily {
         Ok(())
     }
 
-    fn project<C: Couplings, R: Rng + ?Sized>(
+    fn project<D: FlipDynamics, R: Rng + ?Sized>(
         &self,
-        dynamics: &Dynamics<'_, C>,
+        dynamics: &D,
         rng: &mut R,
     ) -> Vec<usize> {
         let n = self.n;
-        let state = dynamics.state();
+        let state = dynamics;
         let mut placed = vec![false; n];
         let mut tour = vec![usize::MAX; n];
         for (i, slot) in tour.iter_mut().enumerate() {
@@ -314,10 +310,10 @@ impl MoveFamily for TourFamily {
         tour[i % self.n] == i / self.n
     }
 
-    fn propose<C: Couplings, R: Rng + ?Sized>(
+    fn propose<D: FlipDynamics, R: Rng + ?Sized>(
         &mut self,
         tour: &Vec<usize>,
-        dynamics: &Dynamics<'_, C>,
+        dynamics: &D,
         rng: &mut R,
         flips: &mut Vec<usize>,
         stats: &mut OperatorStats,
@@ -336,10 +332,9 @@ impl MoveFamily for TourFamily {
                 // First candidate of this operator: check the encoding's weights against the
                 // network's couplings on every pair of flips; on any mismatch fall back to
                 // the generic delta for good.
-                let c = dynamics.network().couplings();
                 let ok = flips.iter().all(|&k| {
                     flips.iter().all(|&l| {
-                        k == l || c.weight(k, l) == self.weight(k / n, k % n, l / n, l % n)
+                        k == l || dynamics.weight(k, l) == self.weight(k / n, k % n, l / n, l % n)
                     })
                 }) && !flips.is_empty();
                 self.verified = Some(ok);

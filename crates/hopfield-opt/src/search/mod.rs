@@ -10,14 +10,21 @@
 //! converged or not. The conventional network is the identity operator
 //! ([`Conventional`](crate::operators::Conventional)).
 
+pub mod stop;
 pub mod trials;
 
+use std::time::Duration;
+
+use hopfield_core::lean::{BitState, FlipDynamics, LeanDynamics};
 use hopfield_core::rand::{Rng, RngExt};
 use hopfield_core::{
-    Couplings, Dynamics, Encoding, NoObserver, RunConfig, Schedule, State, TieRule,
+    Couplings, Dynamics, Encoding, FnObserver, RunConfig, Schedule, State, Termination, TieRule,
 };
 
-use crate::problem::{Problem, Shape};
+pub use stop::{Clock, StopReason, Stopping};
+use stop::Tracker;
+
+use crate::problem::{LeanProblem, Problem, Shape};
 use crate::{OptError, Result};
 
 /// Counters an operator keeps over a run.
@@ -47,11 +54,32 @@ pub trait SearchOperator: Clone + Send + Sync {
         false
     }
 
+    /// Whether the operator knows that it cannot improve the state any more (a move family
+    /// at a proven optimum, a solved board): the search then stops with
+    /// [`StopReason::Converged`].
+    fn is_converged(&self) -> bool {
+        false
+    }
+
     /// One turn: may flip neurons of `dynamics` (keeping its fields and energy current) and
     /// must count what it did in `stats`.
     fn step<C: Couplings, R: Rng + ?Sized>(
         &mut self,
         dynamics: &mut Dynamics<'_, C>,
+        shape: &Shape,
+        rng: &mut R,
+        stats: &mut OperatorStats,
+    );
+}
+
+/// An operator that runs on any [`FlipDynamics`]: the plain [`Dynamics`] and the
+/// [`LeanDynamics`] of a [`LeanProblem`] (so it can search networks too large for the plain
+/// path). The move operators and the spin operators implement it.
+pub trait FlipOperator: SearchOperator {
+    /// One turn on any dynamics (see [`SearchOperator::step`]).
+    fn turn<D: FlipDynamics, R: Rng + ?Sized>(
+        &mut self,
+        dynamics: &mut D,
         shape: &Shape,
         rng: &mut R,
         stats: &mut OperatorStats,
@@ -87,7 +115,8 @@ impl SearchConfig {
 /// The result of one search.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SearchOutcome {
-    /// The state at `t_max`.
+    /// The state at the end of the search, or the best state seen when
+    /// [`Stopping::keep_best`] is set.
     pub state: State,
     /// Its penalty energy ([`Problem::energy`], recomputed from scratch).
     pub energy: f64,
@@ -96,6 +125,25 @@ pub struct SearchOutcome {
     pub steps: u64,
     /// The operator's counters (tunnel transitions, energy evaluations, flips).
     pub operator: OperatorStats,
+    /// Why the search stopped, and when its best energy was first reached.
+    pub report: StopReport,
+}
+
+/// Why a search stopped and when it first reached its best energy.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StopReport {
+    /// Why the search stopped.
+    pub reason: StopReason,
+    /// The lowest penalty energy seen after any step (the initial state included).
+    pub best_energy: f64,
+    /// The step after which it was first reached (0: the initial state).
+    pub steps_to_best: u64,
+    /// Wall time from the start of the search until then.
+    pub time_to_best: Duration,
+    /// Wall time of the whole search.
+    pub elapsed: Duration,
+    /// CPU time of the thread that ran the search.
+    pub cpu_time: Duration,
 }
 
 /// A random initial state: each neuron high with probability `p_init`, `O(N)`.
@@ -105,7 +153,8 @@ pub fn random_state<R: Rng + ?Sized>(n: usize, p_init: f64, rng: &mut R) -> Stat
 }
 
 /// Runs one search from a random initial state (drawn first from `rng`, see
-/// [`random_state`]). `O(t_max · (column + operator))`.
+/// [`random_state`]) with the default stopping rules ([`Stopping::new`]: `t_max`, and stop
+/// when solved). `O(t_max · (column + operator))`.
 pub fn search<P, O, R>(
     problem: &P,
     operator: &mut O,
@@ -117,12 +166,31 @@ where
     O: SearchOperator,
     R: Rng + ?Sized,
 {
-    config.check()?;
-    let initial = random_state(problem.shape().len(), config.p_init, rng);
-    search_from(problem, operator, initial, config, rng)
+    search_with(problem, operator, config, &Stopping::new(), rng)
 }
 
-/// Runs one search from a given state (see the module docs for the time step).
+/// [`search`] with explicit stopping rules.
+pub fn search_with<P, O, R>(
+    problem: &P,
+    operator: &mut O,
+    config: &SearchConfig,
+    stopping: &Stopping,
+    rng: &mut R,
+) -> Result<SearchOutcome>
+where
+    P: Problem + ?Sized,
+    O: SearchOperator,
+    R: Rng + ?Sized,
+{
+    config.check()?;
+    stopping.check()?;
+    problem.check_plain_size()?;
+    let initial = random_state(problem.shape().len(), config.p_init, rng);
+    search_from_with(problem, operator, initial, config, stopping, rng)
+}
+
+/// Runs one search from a given state (see the module docs for the time step) with the
+/// default stopping rules.
 pub fn search_from<P, O, R>(
     problem: &P,
     operator: &mut O,
@@ -135,33 +203,194 @@ where
     O: SearchOperator,
     R: Rng + ?Sized,
 {
+    search_from_with(problem, operator, initial, config, &Stopping::new(), rng)
+}
+
+/// [`search_from`] with explicit stopping rules.
+pub fn search_from_with<P, O, R>(
+    problem: &P,
+    operator: &mut O,
+    initial: State,
+    config: &SearchConfig,
+    stopping: &Stopping,
+    rng: &mut R,
+) -> Result<SearchOutcome>
+where
+    P: Problem + ?Sized,
+    O: SearchOperator,
+    R: Rng + ?Sized,
+{
     config.check()?;
+    stopping.check()?;
+    problem.check_plain_size()?;
     let shape = problem.shape();
     operator.check(shape)?;
+    let offset = problem.energy_offset();
     let mut dynamics = Dynamics::new(problem.network(), initial, TieRule::Keep)?;
+    let mut tracker = Tracker::new(stopping, problem, dynamics.energy());
+    tracker.start_from(&dynamics);
     let mut stats = OperatorStats::default();
-    let steps = if operator.is_identity() {
+    let (steps, reason) = if operator.is_identity() {
+        // The conventional network never raises the energy: the final state is the best.
         let run = RunConfig {
             schedule: Schedule::RandomNeuron,
             max_steps: config.t_max,
         };
-        dynamics.run(&run, rng, &mut NoObserver).steps
+        let mut stopped = None;
+        let report = {
+            let mut observer = FnObserver(|event: &hopfield_core::StepEvent| {
+                match tracker.observe_energy(event.energy, event.step) {
+                    Some(r) => {
+                        stopped = Some(r);
+                        std::ops::ControlFlow::Break(())
+                    }
+                    None => std::ops::ControlFlow::Continue(()),
+                }
+            });
+            dynamics.run(&run, rng, &mut observer)
+        };
+        let reason = match report.termination {
+            Termination::FixedPoint | Termination::TwoCycle => StopReason::FixedPoint,
+            Termination::MaxSteps => StopReason::StepLimit,
+            Termination::Stopped => stopped.unwrap_or(StopReason::StepLimit),
+        };
+        (report.steps, reason)
     } else {
         let n = shape.len();
-        for _ in 0..config.t_max {
+        let mut step = 0u64;
+        let reason = loop {
+            if step >= config.t_max {
+                break StopReason::StepLimit;
+            }
+            if operator.is_converged() {
+                break StopReason::Converged;
+            }
             let i = rng.random_range(0..n);
             dynamics.update(i);
             operator.step(&mut dynamics, shape, rng, &mut stats);
-        }
-        config.t_max
+            step += 1;
+            if let Some(r) = tracker.observe(&dynamics, step) {
+                break r;
+            }
+        };
+        (step, reason)
     };
+    let (best, report) = tracker.finish(reason, offset);
+    // The conventional network's last state is its best (its energy never rises).
+    if let Some(best) = best.filter(|_| !operator.is_identity()) {
+        FlipDynamics::restore(&mut dynamics, &best);
+    }
     dynamics.recompute();
-    let energy = dynamics.energy() + problem.energy_offset();
+    let energy = dynamics.energy() + offset;
     Ok(SearchOutcome {
         state: dynamics.into_state(),
         energy,
         steps,
         operator: stats,
+        report,
+    })
+}
+
+/// The result of one lean search (a [`BitState`] instead of a plain [`State`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeanOutcome {
+    /// The final (or, with [`Stopping::keep_best`], best) state.
+    pub state: BitState,
+    /// Its penalty energy (recomputed from scratch).
+    pub energy: f64,
+    /// Time steps simulated.
+    pub steps: u64,
+    /// The operator's counters.
+    pub operator: OperatorStats,
+    /// Why the search stopped, and when its best energy was first reached.
+    pub report: StopReport,
+}
+
+/// A random initial bit state: with `p_init = 0.5` one random word per 64 neurons (so
+/// 10⁸-neuron states are drawn in milliseconds); otherwise one draw per neuron.
+pub fn random_bits<R: Rng + ?Sized>(n: usize, p_init: f64, rng: &mut R) -> Result<BitState> {
+    let mut s = BitState::try_low(Encoding::Binary, n)?;
+    if p_init == 0.5 {
+        let mut i = 0;
+        while i < n {
+            let mut w: u64 = rng.random();
+            for b in 0..64.min(n - i) {
+                if w & 1 == 1 {
+                    s.set(i + b, true);
+                }
+                w >>= 1;
+            }
+            i += 64;
+        }
+    } else {
+        for i in 0..n {
+            if rng.random_bool(p_init) {
+                s.set(i, true);
+            }
+        }
+    }
+    Ok(s)
+}
+
+/// Runs one search on the lean network of a problem ([`LeanProblem`]): the same time step
+/// and stopping rules as [`search_with`], on a [`LeanDynamics`] (a bit per neuron). The
+/// memory a search needs ([`LeanProblem::lean_bytes`]) is checked by the problem before
+/// anything is allocated.
+pub fn search_lean<P, O, R>(
+    problem: &P,
+    operator: &mut O,
+    config: &SearchConfig,
+    stopping: &Stopping,
+    rng: &mut R,
+) -> Result<LeanOutcome>
+where
+    P: LeanProblem + ?Sized,
+    O: FlipOperator,
+    R: Rng + ?Sized,
+{
+    config.check()?;
+    stopping.check()?;
+    let lean = problem.lean()?;
+    let shape = problem.shape();
+    operator.check(shape)?;
+    let initial = random_bits(shape.len(), config.p_init, rng)?;
+    let offset = problem.energy_offset();
+    let mut dynamics = LeanDynamics::new(lean, initial)?;
+    let mut tracker = Tracker::new(stopping, problem, dynamics.energy());
+    tracker.start_from(&dynamics);
+    let mut stats = OperatorStats::default();
+    let n = shape.len();
+    let mut step = 0u64;
+    let identity = operator.is_identity();
+    let reason = loop {
+        if step >= config.t_max {
+            break StopReason::StepLimit;
+        }
+        if operator.is_converged() {
+            break StopReason::Converged;
+        }
+        let i = rng.random_range(0..n);
+        dynamics.update(i);
+        if !identity {
+            operator.turn(&mut dynamics, shape, rng, &mut stats);
+        }
+        step += 1;
+        if let Some(r) = tracker.observe(&dynamics, step) {
+            break r;
+        }
+    };
+    let (best, report) = tracker.finish(reason, offset);
+    if let Some(best) = best {
+        dynamics.restore(&best);
+    }
+    dynamics.recompute();
+    let energy = FlipDynamics::energy(&dynamics) + offset;
+    Ok(LeanOutcome {
+        state: dynamics.into_state(),
+        energy,
+        steps: step,
+        operator: stats,
+        report,
     })
 }
 

@@ -13,8 +13,11 @@ use hopfield_core::{derive_seed, rng_from_seed};
 use rayon::prelude::*;
 
 use crate::Result;
-use crate::problem::Problem;
-use crate::search::{SearchConfig, SearchOperator, search};
+use crate::problem::{LeanProblem, Problem};
+use crate::search::{
+    FlipOperator, SearchConfig, SearchOperator, StopReason, StopReport, Stopping, search_lean,
+    search_with,
+};
 
 /// Which trials to run and how they are seeded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,9 +72,19 @@ pub struct TrialResult<S> {
     pub steps: u64,
     /// Wall time of the trial (reported, never compared).
     pub wall_time: Duration,
+    /// Why the search stopped, its best energy, and when it first reached it (wall and CPU
+    /// times are reported, never compared).
+    pub report: StopReport,
 }
 
-/// Runs one trial with the given seed.
+impl<S> TrialResult<S> {
+    /// Why the search stopped.
+    pub fn stop_reason(&self) -> StopReason {
+        self.report.reason
+    }
+}
+
+/// Runs one trial with the given seed (default stopping rules, [`Stopping::new`]).
 pub fn run_trial<P, O>(
     problem: &P,
     operator: &O,
@@ -83,10 +96,26 @@ where
     P: Problem + ?Sized,
     O: SearchOperator,
 {
+    run_trial_with(problem, operator, config, &Stopping::new(), trial, seed)
+}
+
+/// Runs one trial with the given seed and stopping rules.
+pub fn run_trial_with<P, O>(
+    problem: &P,
+    operator: &O,
+    config: &SearchConfig,
+    stopping: &Stopping,
+    trial: usize,
+    seed: u64,
+) -> Result<TrialResult<P::Solution>>
+where
+    P: Problem + ?Sized,
+    O: SearchOperator,
+{
     let start = Instant::now();
     let mut rng = rng_from_seed(seed);
     let mut op = operator.clone();
-    let outcome = search(problem, &mut op, config, &mut rng)?;
+    let outcome = search_with(problem, &mut op, config, stopping, &mut rng)?;
     let solution = problem.decode(&outcome.state);
     let objective = solution.as_ref().map(|s| problem.objective(s));
     let feasible = problem.is_feasible(&outcome.state);
@@ -101,6 +130,42 @@ where
         energy_evaluations: outcome.operator.energy_evaluations,
         steps: outcome.steps,
         wall_time: start.elapsed(),
+        report: outcome.report,
+    })
+}
+
+/// Runs one trial on the problem's lean network ([`search_lean`]).
+pub fn run_lean_trial<P, O>(
+    problem: &P,
+    operator: &O,
+    config: &SearchConfig,
+    stopping: &Stopping,
+    trial: usize,
+    seed: u64,
+) -> Result<TrialResult<P::Solution>>
+where
+    P: LeanProblem + ?Sized,
+    O: FlipOperator,
+{
+    let start = Instant::now();
+    let mut rng = rng_from_seed(seed);
+    let mut op = operator.clone();
+    let outcome = search_lean(problem, &mut op, config, stopping, &mut rng)?;
+    let solution = problem.decode_bits(&outcome.state);
+    let objective = solution.as_ref().map(|s| problem.objective(s));
+    let feasible = problem.is_feasible_bits(&outcome.state);
+    Ok(TrialResult {
+        trial,
+        seed,
+        energy: outcome.energy,
+        feasible,
+        solution,
+        objective,
+        tunnel_count: outcome.operator.transitions,
+        energy_evaluations: outcome.operator.energy_evaluations,
+        steps: outcome.steps,
+        wall_time: start.elapsed(),
+        report: outcome.report,
     })
 }
 
@@ -117,10 +182,26 @@ where
     P: Problem + ?Sized,
     O: SearchOperator,
 {
+    run_trials_with(problem, operator, config, &Stopping::new(), plan)
+}
+
+/// [`run_trials`] with explicit stopping rules.
+pub fn run_trials_with<P, O>(
+    problem: &P,
+    operator: &O,
+    config: &SearchConfig,
+    stopping: &Stopping,
+    plan: &TrialPlan,
+) -> Result<Vec<TrialResult<P::Solution>>>
+where
+    P: Problem + ?Sized,
+    O: SearchOperator,
+{
     operator.check(problem.shape())?;
+    stopping.check_for(problem)?;
     (0..plan.trials)
         .into_par_iter()
-        .map(|t| run_trial(problem, operator, config, t, plan.seed(t)))
+        .map(|t| run_trial_with(problem, operator, config, stopping, t, plan.seed(t)))
         .collect()
 }
 

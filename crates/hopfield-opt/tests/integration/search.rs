@@ -331,9 +331,16 @@ fn conventional_run_ends_in_a_fixed_point_or_at_t_max() {
 
 fn strip<S: Clone>(r: &[TrialResult<S>]) -> Vec<TrialResult<S>> {
     r.iter()
-        .map(|t| TrialResult {
-            wall_time: std::time::Duration::ZERO,
-            ..t.clone()
+        .map(|t| {
+            let mut report = t.report;
+            report.time_to_best = std::time::Duration::ZERO;
+            report.elapsed = std::time::Duration::ZERO;
+            report.cpu_time = std::time::Duration::ZERO;
+            TrialResult {
+                wall_time: std::time::Duration::ZERO,
+                report,
+                ..t.clone()
+            }
         })
         .collect()
 }
