@@ -23,6 +23,8 @@
 //!   exchanges under annealing, threshold or descent acceptance with elitist restarts),
 //!   selectable by name ([`OperatorSpec`](operators::OperatorSpec)). All are scored by
 //!   incremental energy deltas.
+//! - [`qubo`]: QUBO and Ising models (sparse quadratic terms, linear terms, exact 0/1 ↔ ±1
+//!   conversion, an objective sense), Max-Cut, and the G-set and qbsolv `.qubo` formats.
 //! - [`tsplib`]: TSPLIB instances and tours, validated, with the paper's raw Euclidean
 //!   convention and TSPLIB's official GEO, EUC_2D, CEIL_2D, ATT and EXPLICIT rules.
 //! - [`exact`]: exact references — Held–Karp for TSP (n ≤ 22) and the transportation optimum by
@@ -63,6 +65,7 @@ mod error;
 pub mod exact;
 pub mod operators;
 pub mod problem;
+pub mod qubo;
 pub mod queens;
 pub mod search;
 pub mod transport;

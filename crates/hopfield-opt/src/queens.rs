@@ -19,10 +19,23 @@
 //! `A = B = C = 1`, `ε = 0.25` (SPEC §6.2 \[ASSUMED\]; with ε = 0 a blocked empty row sits on a
 //! zero-field tie).
 
+use std::sync::OnceLock;
+
+use hopfield_core::lean::{BitState, LeanNetwork};
 use hopfield_core::{Couplings, Encoding, Network, State};
 
-use crate::problem::{Problem, Shape, check_non_negative, check_positive};
+use crate::problem::{LeanProblem, Problem, Shape, check_non_negative, check_positive};
 use crate::{OptError, Result};
+
+/// The largest board the plain path runs: `n² ≤ 16 777 216` neurons (`n ≤ 4096`), about
+/// 400 MB of `f64` biases, state and fields. Larger boards run on the lean network
+/// ([`LeanProblem`]); the plain path refuses them with the memory it would need.
+pub const MAX_PLAIN_NEURONS: usize = 1 << 24;
+
+/// The most memory a lean N-Queens search may take (a bit per neuron plus `O(n)`
+/// counters): 2 GiB, so `n ≤ 131 000` or so. Larger boards are refused up front with the
+/// memory they would need.
+pub const MAX_LEAN_BYTES: u64 = 2 << 30;
 
 /// Penalty weights of the N-Queens encoding.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -172,13 +185,137 @@ impl Couplings for QueensCouplings {
     }
 }
 
+/// The lean N-Queens network: `6n` counters instead of `n²` fields.
+///
+/// The field of `(r, c)` is `b − A(R_r − v) − B(K_c − v) − C(D_{r−c} − v) − C(G_{r+c} − v)`
+/// with `R`, `K`, `D`, `G` the numbers of queens on the row, column, diagonal and
+/// anti-diagonal and `v` the neuron's own value: `O(1)` from the counters, which a flip
+/// updates in `O(1)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueensLean {
+    couplings: QueensCouplings,
+    bias: f64,
+    epsilon: f64,
+}
+
+/// The counters of [`QueensLean`]: queens per row, column, diagonal and anti-diagonal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueensCounters {
+    rows: Vec<u32>,
+    cols: Vec<u32>,
+    diag: Vec<u32>,
+    anti: Vec<u32>,
+}
+
+impl LeanNetwork for QueensLean {
+    type Fields = QueensCounters;
+
+    fn n(&self) -> usize {
+        self.couplings.n * self.couplings.n
+    }
+
+    fn encoding(&self) -> Encoding {
+        Encoding::Binary
+    }
+
+    fn fields_of(&self, state: &BitState) -> QueensCounters {
+        let n = self.couplings.n;
+        let mut k = QueensCounters {
+            rows: vec![0; n],
+            cols: vec![0; n],
+            diag: vec![0; 2 * n],
+            anti: vec![0; 2 * n],
+        };
+        state.for_each_high(|i| {
+            let (r, c) = (i / n, i % n);
+            k.rows[r] += 1;
+            k.cols[c] += 1;
+            k.diag[r + n - c] += 1;
+            k.anti[r + c] += 1;
+        });
+        k
+    }
+
+    #[inline]
+    fn field(&self, k: &QueensCounters, state: &BitState, i: usize) -> f64 {
+        let n = self.couplings.n;
+        let (r, c) = (i / n, i % n);
+        let v = u32::from(state.is_high(i));
+        let QueensCouplings { a, b, c: cc, .. } = self.couplings;
+        self.bias
+            - a * f64::from(k.rows[r] - v)
+            - b * f64::from(k.cols[c] - v)
+            - cc * f64::from(k.diag[r + n - c] - v)
+            - cc * f64::from(k.anti[r + c] - v)
+    }
+
+    #[inline]
+    fn on_flip(&self, k: &mut QueensCounters, _state: &BitState, j: usize, delta: f64) {
+        let n = self.couplings.n;
+        let (r, c) = (j / n, j % n);
+        if delta > 0.0 {
+            k.rows[r] += 1;
+            k.cols[c] += 1;
+            k.diag[r + n - c] += 1;
+            k.anti[r + c] += 1;
+        } else {
+            k.rows[r] -= 1;
+            k.cols[c] -= 1;
+            k.diag[r + n - c] -= 1;
+            k.anti[r + c] -= 1;
+        }
+    }
+
+    fn weight(&self, i: usize, j: usize) -> f64 {
+        self.couplings.weight(i, j)
+    }
+
+    fn self_coupling(&self, _i: usize) -> f64 {
+        0.0
+    }
+
+    fn bias(&self, _i: usize) -> f64 {
+        self.bias
+    }
+
+    /// `O(n)` from the counters: the penalty minus the offset.
+    fn energy(&self, k: &QueensCounters, _state: &BitState) -> f64 {
+        let n = self.couplings.n as f64;
+        let QueensCouplings { a, b, c, .. } = self.couplings;
+        let sq = |xs: &[u32], w: f64| {
+            xs.iter()
+                .map(|&x| 0.5 * w * (f64::from(x) - 1.0).powi(2))
+                .sum::<f64>()
+        };
+        let pairs = |xs: &[u32]| {
+            xs.iter()
+                .map(|&x| 0.5 * f64::from(x) * (f64::from(x) - 1.0))
+                .sum::<f64>()
+        };
+        let total: f64 = k.rows.iter().map(|&x| f64::from(x)).sum();
+        let penalty = sq(&k.rows, a) + sq(&k.cols, b) + c * (pairs(&k.diag) + pairs(&k.anti))
+            - self.epsilon * (total - n);
+        penalty - self.bias * n
+    }
+
+    fn field_bytes(&self) -> usize {
+        6 * self.couplings.n * 4
+    }
+}
+
 /// An N-Queens instance encoded as a Hopfield network (SPEC §6.2).
+///
+/// Building it allocates nothing of size `n²`: the plain network (`n²` biases) is built on
+/// first use and only for boards up to [`MAX_PLAIN_NEURONS`] neurons (see
+/// [`Problem::check_plain_size`]); larger boards run on the lean network.
 #[derive(Debug, Clone)]
 pub struct Queens {
     n: usize,
     weights: QueensWeights,
     shape: Shape,
-    network: Network<QueensCouplings>,
+    couplings: QueensCouplings,
+    network: OnceLock<Network<QueensCouplings>>,
+    lean: QueensLean,
 }
 
 impl Queens {
@@ -220,14 +357,31 @@ impl Queens {
             b: weights.b,
             c: weights.c,
         };
-        let bias = vec![0.5 * (weights.a + weights.b) + weights.epsilon; shape.len()];
-        let network = Network::with_bias(couplings, bias, Encoding::Binary)?;
+        let bias = 0.5 * (weights.a + weights.b) + weights.epsilon;
         Ok(Queens {
             n,
             weights,
             shape,
-            network,
+            lean: QueensLean {
+                couplings: couplings.clone(),
+                bias,
+                epsilon: weights.epsilon,
+            },
+            couplings,
+            network: OnceLock::new(),
         })
+    }
+
+    /// The bytes one lean search needs: the bit state, the counters, and the move family's
+    /// placement (column per row, diagonal counts).
+    pub fn lean_bytes_for(n: usize) -> u64 {
+        let n = n as u64;
+        (n.saturating_mul(n)).div_ceil(64) * 8 + 24 * n + 32 * n
+    }
+
+    /// The lean network ([`QueensLean`]).
+    pub fn lean_network(&self) -> &QueensLean {
+        &self.lean
     }
 
     /// The board size.
@@ -304,8 +458,15 @@ impl Problem for Queens {
         &self.shape
     }
 
+    /// Built on first use (`n²` biases): see [`Problem::check_plain_size`], which the
+    /// searches call first and which refuses boards above [`MAX_PLAIN_NEURONS`].
     fn network(&self) -> &Network<QueensCouplings> {
-        &self.network
+        self.network.get_or_init(|| {
+            let bias = vec![self.lean.bias; self.shape.len()];
+            // The length and finiteness hold by construction, so this never fails.
+            Network::with_bias(self.couplings.clone(), bias, Encoding::Binary)
+                .unwrap_or_else(|_| Network::new(self.couplings.clone(), Encoding::Binary))
+        })
     }
 
     fn energy_offset(&self) -> f64 {
@@ -373,6 +534,84 @@ impl Problem for Queens {
 
     fn is_feasible(&self, state: &State) -> bool {
         self.decode(state).is_some_and(|cols| is_solution(&cols))
+    }
+
+    /// Solutions are exactly the states of penalty energy 0 (see the module docs).
+    fn solved_energy(&self) -> Option<f64> {
+        Some(0.0)
+    }
+
+    /// Diagonal conflicts are weighted by `C` and the row and column terms vanish on
+    /// placements: `E = C·conflicts`.
+    fn energy_of_objective(&self, objective: f64) -> Option<f64> {
+        Some(self.weights.c * objective)
+    }
+
+    fn check_plain_size(&self) -> Result<()> {
+        let neurons = self.shape.len();
+        if neurons > MAX_PLAIN_NEURONS {
+            return Err(OptError::TooLarge {
+                method: "the plain N-Queens network (24 bytes a neuron; use the lean path)",
+                what: "neurons",
+                max: MAX_PLAIN_NEURONS,
+                found: neurons,
+            });
+        }
+        Ok(())
+    }
+}
+
+impl LeanProblem for Queens {
+    type Lean = QueensLean;
+
+    /// Refuses boards whose lean search would take more than [`MAX_LEAN_BYTES`], with the
+    /// memory they would need.
+    fn lean(&self) -> Result<&QueensLean> {
+        let need = self.lean_bytes();
+        if need > MAX_LEAN_BYTES {
+            return Err(OptError::InvalidParameter {
+                name: "n",
+                reason: format!(
+                    "an N-Queens board of side {} needs {:.2} GB for a lean search (a bit per \
+                     neuron), more than the limit of {:.2} GB",
+                    self.n,
+                    need as f64 / 1e9,
+                    MAX_LEAN_BYTES as f64 / 1e9
+                ),
+            });
+        }
+        Ok(&self.lean)
+    }
+
+    fn lean_bytes(&self) -> u64 {
+        Self::lean_bytes_for(self.n)
+    }
+
+    /// The placement when every row and every column holds exactly one queen,
+    /// `O(n²/64 + queens)`.
+    fn decode_bits(&self, state: &BitState) -> Option<Vec<usize>> {
+        let n = self.n;
+        if state.len() != n * n || state.count_high() != n {
+            return None;
+        }
+        let mut cols = vec![usize::MAX; n];
+        let mut used = vec![false; n];
+        let mut ok = true;
+        state.for_each_high(|i| {
+            let (r, c) = (i / n, i % n);
+            if cols[r] != usize::MAX || used[c] {
+                ok = false;
+            } else {
+                cols[r] = c;
+                used[c] = true;
+            }
+        });
+        ok.then_some(cols)
+    }
+
+    fn is_feasible_bits(&self, state: &BitState) -> bool {
+        self.decode_bits(state)
+            .is_some_and(|cols| is_solution(&cols))
     }
 }
 

@@ -117,7 +117,11 @@ impl BitState {
     /// Whether neuron `i` is high. Panics if `i` is out of range.
     #[inline]
     pub fn is_high(&self, i: usize) -> bool {
-        assert!(i < self.len, "neuron {i} out of range for {} neurons", self.len);
+        assert!(
+            i < self.len,
+            "neuron {i} out of range for {} neurons",
+            self.len
+        );
         self.words[i >> 6] >> (i & 63) & 1 == 1
     }
 
@@ -164,6 +168,23 @@ impl BitState {
                 w &= w - 1;
             }
         }
+    }
+
+    /// Number of 64-neuron words.
+    pub fn n_words(&self) -> usize {
+        self.words.len()
+    }
+
+    /// Sets neurons `64k .. 64k + 63` from the bits of `word` (bit `b` is neuron `64k + b`);
+    /// bits past the last neuron are ignored. Panics if `k` is out of range.
+    pub fn set_word(&mut self, k: usize, word: u64) {
+        let valid = self.len - 64 * k;
+        let mask = if valid >= 64 {
+            u64::MAX
+        } else {
+            (1u64 << valid) - 1
+        };
+        self.words[k] = word & mask;
     }
 
     /// Sets every neuron low.

@@ -38,6 +38,8 @@ pub trait FlipDynamics {
     fn recompute(&mut self);
     /// Lists the high neurons in increasing order (clears `out` first).
     fn high_neurons(&self, out: &mut Vec<usize>);
+    /// Number of high neurons.
+    fn count_high(&self) -> usize;
     /// Makes exactly the neurons of `high` high (the others low) and recomputes.
     fn assign(&mut self, high: &[usize]);
     /// A compact copy of the state.
@@ -90,6 +92,11 @@ impl<C: Couplings> FlipDynamics for Dynamics<'_, C> {
     fn high_neurons(&self, out: &mut Vec<usize>) {
         out.clear();
         out.extend((0..self.state().len()).filter(|&i| self.state().is_high(i)));
+    }
+    fn count_high(&self) -> usize {
+        (0..self.state().len())
+            .filter(|&i| self.state().is_high(i))
+            .count()
     }
     fn assign(&mut self, high: &[usize]) {
         let mut bits = vec![false; self.state().len()];
@@ -264,6 +271,9 @@ impl<L: LeanNetwork> FlipDynamics for LeanDynamics<'_, L> {
     fn high_neurons(&self, out: &mut Vec<usize>) {
         out.clear();
         self.state.for_each_high(|i| out.push(i));
+    }
+    fn count_high(&self) -> usize {
+        self.state.count_high()
     }
     fn assign(&mut self, high: &[usize]) {
         self.state.clear();

@@ -86,7 +86,9 @@ impl<C: Couplings> LeanNetwork for Network<C> {
         let n = Network::n(self);
         let mut fields = self.bias().to_vec();
         match Network::encoding(self) {
-            Encoding::Binary => state.for_each_high(|j| self.couplings().add_column(j, 1.0, &mut fields)),
+            Encoding::Binary => {
+                state.for_each_high(|j| self.couplings().add_column(j, 1.0, &mut fields))
+            }
             Encoding::Bipolar => {
                 let values: Vec<f64> = (0..n).map(|i| state.value(i)).collect();
                 let mut out = vec![0.0; n];
@@ -222,14 +224,16 @@ impl IntNetwork {
         let span = encoding.span() as u128;
         let mut values = Vec::with_capacity(merged.len());
         for i in 0..n {
-            let mut bound = u128::from(bias[i].unsigned_abs())
-                + u128::from(diagonal[i].unsigned_abs()) * span;
+            let mut bound =
+                u128::from(bias[i].unsigned_abs()) + u128::from(diagonal[i].unsigned_abs()) * span;
             for &v in &merged[indptr[i]..indptr[i + 1]] {
                 bound += u128::from(v.unsigned_abs()) * span;
                 values.push(v as i32);
             }
             if bound > i32::MAX as u128 {
-                return Err(too_wide(format!("the field of neuron {i} can reach {bound}")));
+                return Err(too_wide(format!(
+                    "the field of neuron {i} can reach {bound}"
+                )));
             }
         }
         Ok(IntNetwork {

@@ -46,8 +46,8 @@
 //! N-Queens, and balanced transportation instances in a small TOML format
 //! ([`crate::transport::file`]).
 
-use hopfield_core::rand::Rng;
 use hopfield_core::lean::FlipDynamics;
+use hopfield_core::rand::Rng;
 use hopfield_core::{Couplings, Dynamics};
 use serde::{Deserialize, Serialize};
 
@@ -60,8 +60,11 @@ use crate::{OptError, Result};
 
 use super::queens_moves::{self, QueensFamily, QueensSwaps};
 use super::schedule::{Acceptance, ScheduleState};
+use super::spin::{AnnealConfig, SpinAnneal, SpinTabu, TabuConfig};
+use super::tour_ils::{IlsConfig, IlsFamily, TourIls};
 use super::transport_cycles::{self, TransportCycles, TransportFamily};
 use super::tsp_moves::{self, TourFamily, TourMoves};
+use crate::qubo::QuboProblem;
 
 /// The exact energy change of flipping the distinct neurons `flips` together, from the
 /// current fields: `Σ_k flip_delta(k) − Σ_{k<l} w_kl Δ_k Δ_l`, `O(|F|²)` weight lookups.
@@ -250,67 +253,83 @@ impl<F: MoveFamily> MoveSearch<F> {
         self.best.as_ref().map(|(r, e)| (r, *e))
     }
 
-    /// The neurons where the dynamics' state differs from `repr`, in increasing order.
-    fn differences<D: FlipDynamics>(&mut self, dynamics: &D, repr: &F::Repr) -> Vec<usize> {
+    /// The neurons where the dynamics' state differs from `repr` (increasing order when the
+    /// family lists its neurons), or `None` when there are more than `limit`.
+    fn differences<D: FlipDynamics>(
+        &mut self,
+        dynamics: &D,
+        repr: &F::Repr,
+        limit: usize,
+    ) -> Option<Vec<usize>> {
         let mut want = std::mem::take(&mut self.want);
         let diffs = if self.family.high_neurons(repr, &mut want) {
-            let mut have = std::mem::take(&mut self.have);
-            dynamics.high_neurons(&mut have);
-            // Symmetric difference of two sorted lists.
-            let (mut a, mut b) = (0, 0);
+            if dynamics.count_high() > want.len() + limit {
+                None
+            } else {
+                let mut have = std::mem::take(&mut self.have);
+                dynamics.high_neurons(&mut have);
+                let mut out = Vec::new();
+                let (mut a, mut b) = (0, 0);
+                while (a < have.len() || b < want.len()) && out.len() <= limit {
+                    match (have.get(a), want.get(b)) {
+                        (Some(&x), Some(&y)) if x == y => {
+                            a += 1;
+                            b += 1;
+                        }
+                        (Some(&x), Some(&y)) if x < y => {
+                            out.push(x);
+                            a += 1;
+                        }
+                        (_, Some(&y)) => {
+                            out.push(y);
+                            b += 1;
+                        }
+                        (Some(&x), None) => {
+                            out.push(x);
+                            a += 1;
+                        }
+                        (None, None) => break,
+                    }
+                }
+                self.have = have;
+                (out.len() <= limit).then_some(out)
+            }
+        } else {
             let mut out = Vec::new();
-            while a < have.len() || b < want.len() {
-                match (have.get(a), want.get(b)) {
-                    (Some(&x), Some(&y)) if x == y => {
-                        a += 1;
-                        b += 1;
+            for i in 0..dynamics.n() {
+                if dynamics.is_high(i) != self.family.is_on(repr, i) {
+                    out.push(i);
+                    if out.len() > limit {
+                        break;
                     }
-                    (Some(&x), Some(&y)) if x < y => {
-                        out.push(x);
-                        a += 1;
-                    }
-                    (Some(_), Some(&y)) => {
-                        out.push(y);
-                        b += 1;
-                    }
-                    (Some(&x), None) => {
-                        out.push(x);
-                        a += 1;
-                    }
-                    (None, Some(&y)) => {
-                        out.push(y);
-                        b += 1;
-                    }
-                    (None, None) => break,
                 }
             }
-            self.have = have;
-            out
-        } else {
-            (0..dynamics.n())
-                .filter(|&i| dynamics.is_high(i) != self.family.is_on(repr, i))
-                .collect()
+            (out.len() <= limit).then_some(out)
         };
         self.want = want;
         diffs
     }
 
-    /// Makes the dynamics' state encode `repr`; returns the number of flips.
+    /// Makes the dynamics' state encode `repr`; returns the number of flips (or of neurons
+    /// set, when the whole state is reassigned).
     fn impose<D: FlipDynamics>(&mut self, dynamics: &mut D, repr: &F::Repr) -> usize {
         let n = dynamics.n();
-        let diffs = self.differences(dynamics, repr);
-        if diffs.len() > 16 && diffs.len() * 16 > n {
-            let mut high = Vec::new();
-            if !self.family.high_neurons(repr, &mut high) {
-                high = (0..n).filter(|&i| self.family.is_on(repr, i)).collect();
+        match self.differences(dynamics, repr, (n / 16).max(16)) {
+            Some(diffs) => {
+                for &i in &diffs {
+                    dynamics.flip(i);
+                }
+                diffs.len()
             }
-            dynamics.assign(&high);
-            return diffs.len();
+            None => {
+                let mut high = Vec::new();
+                if !self.family.high_neurons(repr, &mut high) {
+                    high = (0..n).filter(|&i| self.family.is_on(repr, i)).collect();
+                }
+                dynamics.assign(&high);
+                high.len()
+            }
         }
-        for &i in &diffs {
-            dynamics.flip(i);
-        }
-        diffs.len()
     }
 
     /// Brings the representation in line with the state: restores it after the time step's
@@ -322,8 +341,7 @@ impl<F: MoveFamily> MoveSearch<F> {
         stats: &mut OperatorStats,
     ) {
         if let Some(repr) = self.repr.take() {
-            let diffs = self.differences(dynamics, &repr);
-            if diffs.len() <= 1 {
+            if self.differences(dynamics, &repr, 1).is_some() {
                 stats.flips += self.impose(dynamics, &repr) as u64;
                 self.repr = Some(repr);
                 return;
@@ -444,12 +462,19 @@ impl<F: MoveFamily> FlipOperator for MoveSearch<F> {
 }
 
 /// The names [`OperatorSpec::name`] accepts.
-pub const OPERATOR_NAMES: [&str; 3] = ["tour-moves", "transport-cycles", "queens-swaps"];
+pub const OPERATOR_NAMES: [&str; 6] = [
+    "tour-moves",
+    "tour-ils",
+    "transport-cycles",
+    "queens-swaps",
+    "spin-anneal",
+    "spin-tabu",
+];
 
 /// A checked, serde-deserializable description of a move operator, for experiment files.
 ///
 /// ```toml
-/// name = "tour-moves"          # or "transport-cycles", "queens-swaps"
+/// name = "tour-moves"          # or any other of OPERATOR_NAMES
 /// moves_per_step = 4
 /// period = 2000
 /// acceptance = { kind = "anneal", t_start = 1.0, t_end = 0.01 }
@@ -488,6 +513,40 @@ pub struct OperatorSpec {
     /// chosen conflicted row, in `[0, 1]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub noise: Option<f64>,
+    /// `queens-swaps`: rows scored per proposal (all when `≥ n − 1`), `≥ 1`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sample: Option<usize>,
+    /// `queens-swaps`: random columns the projection draws per row, `≥ 1`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tries: Option<usize>,
+    /// `transport-cycles`: `"fields"` (simplex pivots priced by the network's fields, the
+    /// default) or `"random"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pricing: Option<String>,
+    /// `tour-ils`: neighbour-list length, `≥ 1`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub neighbours: Option<usize>,
+    /// `tour-ils`: longest double-bridge segment, `≥ 1`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kick_max: Option<usize>,
+    /// `spin-anneal`: sweeps per anneal, `≥ 1`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sweeps: Option<u64>,
+    /// `spin-anneal`: hot temperature (with `t_cold`; measured when both are omitted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub t_hot: Option<f64>,
+    /// `spin-anneal`: cold temperature.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub t_cold: Option<f64>,
+    /// `spin-tabu`: base tabu tenure, `≥ 1`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenure: Option<u64>,
+    /// `spin-tabu`: iterations without improvement before an elite restart, `≥ 1`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restart: Option<u64>,
+    /// `spin-tabu`: neurons flipped after an elite restart, `≥ 1`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub perturb: Option<usize>,
 }
 
 impl OperatorSpec {
@@ -503,6 +562,17 @@ impl OperatorSpec {
             or_opt_max: None,
             max_cycle: None,
             noise: None,
+            sample: None,
+            tries: None,
+            pricing: None,
+            neighbours: None,
+            kick_max: None,
+            sweeps: None,
+            t_hot: None,
+            t_cold: None,
+            tenure: None,
+            restart: None,
+            perturb: None,
         }
     }
 
@@ -517,9 +587,20 @@ impl OperatorSpec {
         Ok(spec)
     }
 
-    /// The shared parameters, defaults filled in and checked.
+    /// The shared parameters, defaults filled in and checked. `tour-ils` defaults to
+    /// descent acceptance (equal lengths accepted) with one candidate per step and no
+    /// restarts; every other family to [`MoveConfig::default`].
     pub fn move_config(&self) -> Result<MoveConfig> {
-        let d = MoveConfig::default();
+        let d = if self.name == "tour-ils" {
+            MoveConfig {
+                moves_per_step: 1,
+                acceptance: Acceptance::Descent,
+                period: u64::MAX,
+                calibration: 1,
+            }
+        } else {
+            MoveConfig::default()
+        };
         let c = MoveConfig {
             moves_per_step: self.moves_per_step.unwrap_or(d.moves_per_step),
             acceptance: self.acceptance.unwrap_or(d.acceptance),
@@ -557,16 +638,37 @@ impl OperatorSpec {
         foreign("or_opt_max", self.or_opt_max.is_some(), "tour-moves")?;
         foreign("max_cycle", self.max_cycle.is_some(), "transport-cycles")?;
         foreign("noise", self.noise.is_some(), "queens-swaps")?;
+        foreign("sample", self.sample.is_some(), "queens-swaps")?;
+        foreign("tries", self.tries.is_some(), "queens-swaps")?;
+        foreign("pricing", self.pricing.is_some(), "transport-cycles")?;
+        foreign("neighbours", self.neighbours.is_some(), "tour-ils")?;
+        foreign("kick_max", self.kick_max.is_some(), "tour-ils")?;
+        foreign("sweeps", self.sweeps.is_some(), "spin-anneal")?;
+        foreign("t_hot", self.t_hot.is_some(), "spin-anneal")?;
+        foreign("t_cold", self.t_cold.is_some(), "spin-anneal")?;
+        foreign("tenure", self.tenure.is_some(), "spin-tabu")?;
+        foreign("restart", self.restart.is_some(), "spin-tabu")?;
+        foreign("perturb", self.perturb.is_some(), "spin-tabu")?;
+        if self.t_hot.is_some() != self.t_cold.is_some() {
+            return Err(OptError::InvalidParameter {
+                name: "t_hot/t_cold",
+                reason: "give both temperatures or neither".into(),
+            });
+        }
         Ok(())
     }
 
     fn expect_name(&self, name: &str) -> Result<()> {
+        self.expect_one_of(&[name])
+    }
+
+    fn expect_one_of(&self, names: &[&str]) -> Result<()> {
         self.check()?;
-        if self.name != name {
+        if !names.contains(&self.name.as_str()) {
             return Err(OptError::InvalidParameter {
                 name: "name",
                 reason: format!(
-                    "operator {:?} does not apply to this problem; use {name:?}",
+                    "operator {:?} does not apply to this problem; use one of {names:?}",
                     self.name
                 ),
             });
@@ -607,11 +709,93 @@ pub trait WithMoves: Problem {
     fn moves(&self, spec: &OperatorSpec) -> Result<Self::Moves>;
 }
 
-impl WithMoves for Tsp {
-    type Moves = TourMoves;
+/// Implements [`SearchOperator`] and [`FlipOperator`] for an enum of operators by
+/// delegating to the variant.
+macro_rules! operator_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident($ty:ty)),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone)]
+        pub enum $name {
+            $($(#[$vmeta])* $variant($ty)),+
+        }
 
-    fn moves(&self, spec: &OperatorSpec) -> Result<TourMoves> {
-        spec.expect_name("tour-moves")?;
+        impl SearchOperator for $name {
+            fn name(&self) -> &'static str {
+                match self { $($name::$variant(o) => o.name()),+ }
+            }
+            fn check(&self, shape: &Shape) -> Result<()> {
+                match self { $($name::$variant(o) => o.check(shape)),+ }
+            }
+            fn is_identity(&self) -> bool {
+                match self { $($name::$variant(o) => o.is_identity()),+ }
+            }
+            fn is_converged(&self) -> bool {
+                match self { $($name::$variant(o) => o.is_converged()),+ }
+            }
+            fn step<C: Couplings, R: Rng + ?Sized>(
+                &mut self,
+                dynamics: &mut Dynamics<'_, C>,
+                shape: &Shape,
+                rng: &mut R,
+                stats: &mut OperatorStats,
+            ) {
+                match self { $($name::$variant(o) => o.step(dynamics, shape, rng, stats)),+ }
+            }
+        }
+
+        impl FlipOperator for $name {
+            fn turn<D: FlipDynamics, R: Rng + ?Sized>(
+                &mut self,
+                dynamics: &mut D,
+                shape: &Shape,
+                rng: &mut R,
+                stats: &mut OperatorStats,
+            ) {
+                match self { $($name::$variant(o) => o.turn(dynamics, shape, rng, stats)),+ }
+            }
+        }
+    };
+}
+
+operator_enum! {
+    /// The tour operators, chosen by name: `tour-moves` or `tour-ils`.
+    TourOperator {
+        /// 2-opt and Or-opt under an acceptance schedule.
+        Moves(TourMoves),
+        /// Iterated local search (kick + descent).
+        Ils(TourIls),
+    }
+}
+
+operator_enum! {
+    /// The single-flip operators, chosen by name: `spin-anneal` or `spin-tabu`.
+    SpinOperator {
+        /// Simulated annealing.
+        Anneal(SpinAnneal),
+        /// Tabu search.
+        Tabu(SpinTabu),
+    }
+}
+
+impl WithMoves for Tsp {
+    type Moves = TourOperator;
+
+    fn moves(&self, spec: &OperatorSpec) -> Result<TourOperator> {
+        spec.expect_one_of(&["tour-moves", "tour-ils"])?;
+        if spec.name == "tour-ils" {
+            let d = IlsConfig::default();
+            let family = IlsFamily::new(
+                self,
+                IlsConfig {
+                    neighbours: spec.neighbours.unwrap_or(d.neighbours),
+                    kick_max: spec.kick_max.or(d.kick_max),
+                },
+            )?;
+            return Ok(TourOperator::Ils(MoveSearch::new(
+                family,
+                spec.move_config()?,
+            )?));
+        }
         let d = tsp_moves::TourConfig::default();
         let family = TourFamily::new(
             self,
@@ -620,7 +804,31 @@ impl WithMoves for Tsp {
                 or_opt_max: spec.or_opt_max.unwrap_or(d.or_opt_max),
             },
         )?;
-        MoveSearch::new(family, spec.move_config()?)
+        Ok(TourOperator::Moves(MoveSearch::new(
+            family,
+            spec.move_config()?,
+        )?))
+    }
+}
+
+impl WithMoves for QuboProblem {
+    type Moves = SpinOperator;
+
+    /// `spin-anneal` or `spin-tabu` (the shared move parameters do not apply).
+    fn moves(&self, spec: &OperatorSpec) -> Result<SpinOperator> {
+        spec.expect_one_of(&["spin-anneal", "spin-tabu"])?;
+        if spec.name == "spin-anneal" {
+            let d = AnnealConfig::default();
+            return Ok(SpinOperator::Anneal(SpinAnneal::new(AnnealConfig {
+                sweeps: spec.sweeps.unwrap_or(d.sweeps),
+                temperatures: spec.t_hot.zip(spec.t_cold).or(d.temperatures),
+            })?));
+        }
+        Ok(SpinOperator::Tabu(SpinTabu::new(TabuConfig {
+            tenure: spec.tenure,
+            restart: spec.restart,
+            perturb: spec.perturb,
+        })?))
     }
 }
 
@@ -634,6 +842,8 @@ impl WithMoves for Queens {
             self,
             queens_moves::QueensConfig {
                 noise: spec.noise.unwrap_or(d.noise),
+                sample: spec.sample.unwrap_or(d.sample),
+                tries: spec.tries.unwrap_or(d.tries),
             },
         )?;
         MoveSearch::new(family, spec.move_config()?)
@@ -650,6 +860,17 @@ impl WithMoves for Transport {
             self,
             transport_cycles::CycleConfig {
                 max_cycle: spec.max_cycle.unwrap_or(d.max_cycle),
+                pricing: match spec.pricing.as_deref() {
+                    None => d.pricing,
+                    Some("fields") => transport_cycles::Pricing::Fields,
+                    Some("random") => transport_cycles::Pricing::Random,
+                    Some(other) => {
+                        return Err(OptError::InvalidParameter {
+                            name: "pricing",
+                            reason: format!("expected \"fields\" or \"random\", got {other:?}"),
+                        });
+                    }
+                },
             },
         )?;
         MoveSearch::new(family, spec.move_config()?)

@@ -21,13 +21,31 @@
 //! shortcuts through uphill 2×2 sequences. The first cell is drawn among the cells in use,
 //! then each next factory uniformly and each next warehouse among those that ship to it.
 //!
+//! # Pricing by the network's fields (the default)
+//!
+//! With [`Pricing::Fields`] the cycle is not drawn at random: it is the cycle the
+//! transportation simplex would pivot on (Dantzig 1951; the MODI or u–v method), priced from
+//! the network's own local fields. In the unary encoding the field of a cell's next neuron
+//! is minus the energy change of shipping one more unit through the cell, so on a feasible
+//! plan `ΔE_add(x, y) − (A+B)/2 = C·c_xy` (and `(A+B)/2 − ΔE_remove(x, y)` the same, from the
+//! cell's top neuron): the fields are the marginal costs. The family keeps a basis (a
+//! spanning tree of `p + q − 1` warehouse–factory cells containing every cell in use when the
+//! plan is basic), computes potentials `u_x + v_y = m_xy` on it, and takes the non-basic cell
+//! with the most negative reduced cost `m_xy − u_x − v_y` (or, for a non-basic cell in use,
+//! the most positive, to empty it). The cycle it closes in the tree moves `θ` units — the
+//! smallest amount on a decreasing cell — one unit per candidate, each scored by
+//! [`super::flips_delta`] like any other move. When no reduced cost improves, the plan is an
+//! LP optimum (transportation LPs have integral optima) and the operator reports itself
+//! converged. Degenerate pivots (`θ = 0`) switch to Bland's smallest-index rule after
+//! `p + q` of them in a row, so pivoting cannot cycle.
+//!
 //! **Projection.** The amounts the state encodes are clipped cell by cell (in random order)
 //! to the remaining supply and demand, and the residual is filled by the north-west corner
 //! rule: a feasible plan as close to the state as this greedy gets. The one-hot encoding is
 //! not supported.
 
-use hopfield_core::rand::{Rng, RngExt};
 use hopfield_core::lean::FlipDynamics;
+use hopfield_core::rand::{Rng, RngExt};
 
 use super::{MoveFamily, MoveSearch, flips_delta};
 use crate::problem::Shape;
@@ -35,18 +53,50 @@ use crate::search::OperatorStats;
 use crate::transport::{Transport, TransportEncoding};
 use crate::{OptError, Result};
 
+/// How the cycle of a candidate is chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Pricing {
+    /// The simplex pivot priced by the network's local fields (see the module docs).
+    #[default]
+    Fields,
+    /// A random cycle of 2 to `max_cycle` cells pairs.
+    Random,
+}
+
 /// Parameters of the cycle moves.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CycleConfig {
-    /// Longest cycle in warehouses (2 = the 2×2 moves), `≥ 2`; capped at `min(p, q)`.
+    /// Longest random cycle in warehouses (2 = the 2×2 moves), `≥ 2`; capped at
+    /// `min(p, q)`. Used by [`Pricing::Random`].
     pub max_cycle: usize,
+    /// How cycles are chosen.
+    pub pricing: Pricing,
 }
 
 impl Default for CycleConfig {
-    /// Cycles of 2 or 3 warehouses.
+    /// Pricing by the fields; random cycles (when chosen) of 2 or 3 warehouses.
     fn default() -> Self {
-        CycleConfig { max_cycle: 3 }
+        CycleConfig {
+            max_cycle: 3,
+            pricing: Pricing::Fields,
+        }
     }
+}
+
+/// The simplex bookkeeping of [`Pricing::Fields`].
+#[derive(Debug, Clone, Default)]
+struct Simplex {
+    /// Whether each cell is basic.
+    basis: Vec<bool>,
+    /// The plan the basis belongs to (to notice plans changed from outside).
+    plan: Vec<u32>,
+    /// The pivot in progress: cells with their direction, and units left to move.
+    cycle: Vec<(usize, bool)>,
+    remaining: u32,
+    /// Consecutive degenerate pivots.
+    degenerate: usize,
+    /// No improving pivot exists for `plan`.
+    optimal: bool,
 }
 
 /// The cycle-move family for [`Transport`] (unary encoding; see the module docs). The
@@ -64,6 +114,9 @@ pub struct TransportFamily {
     scratch: Vec<usize>,
     rows: Vec<usize>,
     cols: Vec<usize>,
+    /// `(A + B)/2`: the constant between a cell's flip deltas and its marginal cost.
+    half_ab: f64,
+    simplex: Simplex,
 }
 
 /// The transportation cycle operator: [`TransportFamily`] under an acceptance schedule.
@@ -106,7 +159,180 @@ impl TransportFamily {
             scratch: Vec::new(),
             rows: Vec::new(),
             cols: Vec::new(),
+            half_ab: 0.5 * (transport.weights().a + transport.weights().b),
+            simplex: Simplex::default(),
         })
+    }
+
+    /// The marginal cost `C·c_xy` of every cell, read from the fields of the cells' next
+    /// (or top) neurons.
+    fn marginal_costs<D: FlipDynamics>(&self, plan: &[u32], d: &D) -> Vec<f64> {
+        let k = self.k;
+        plan.iter()
+            .enumerate()
+            .map(|(cell, &a)| {
+                let a = a as usize;
+                if a < k {
+                    d.flip_delta(cell * k + a) - self.half_ab
+                } else {
+                    self.half_ab - d.flip_delta(cell * k + a - 1)
+                }
+            })
+            .collect()
+    }
+
+    /// Rebuilds a basis for `plan`: cells in use first (skipping any that would close a
+    /// cycle), then empty cells joining what is still apart.
+    fn rebuild_basis(&mut self, plan: &[u32]) {
+        let (p, q) = (self.p, self.q);
+        let mut parent: Vec<usize> = (0..p + q).collect();
+        fn find(parent: &mut [usize], mut x: usize) -> usize {
+            while parent[x] != x {
+                parent[x] = parent[parent[x]];
+                x = parent[x];
+            }
+            x
+        }
+        let sx = &mut self.simplex;
+        sx.basis = vec![false; p * q];
+        let mut order: Vec<usize> = (0..p * q).collect();
+        order.sort_by_key(|&c| (plan[c] == 0, c));
+        for cell in order {
+            let (x, y) = (cell / q, cell % q);
+            let (a, b) = (find(&mut parent, x), find(&mut parent, p + y));
+            if a != b {
+                parent[a] = b;
+                sx.basis[cell] = true;
+            }
+        }
+        sx.plan = plan.to_vec();
+        sx.cycle.clear();
+        sx.remaining = 0;
+        sx.degenerate = 0;
+        sx.optimal = false;
+    }
+
+    /// One simplex pivot on the stored basis: fills `simplex.cycle` and `remaining` (`θ`,
+    /// possibly 0) and updates the basis; `false` when the plan is optimal.
+    fn pivot<D: FlipDynamics>(&mut self, plan: &[u32], d: &D) -> bool {
+        let (p, q) = (self.p, self.q);
+        let m = self.marginal_costs(plan, d);
+        let scale = m.iter().fold(1.0_f64, |s, v| s.max(v.abs()));
+        let tol = 1e-9 * scale;
+        // Tree adjacency: node x < p is a warehouse, p + y a factory.
+        let mut adj: Vec<Vec<(usize, usize)>> = vec![Vec::new(); p + q];
+        for cell in (0..p * q).filter(|&c| self.simplex.basis[c]) {
+            let (x, y) = (cell / q, cell % q);
+            adj[x].push((p + y, cell));
+            adj[p + y].push((x, cell));
+        }
+        // Potentials and parents by a traversal from warehouse 0.
+        let mut pot = vec![f64::NAN; p + q];
+        let mut par: Vec<(usize, usize)> = vec![(usize::MAX, usize::MAX); p + q];
+        let mut depth = vec![0usize; p + q];
+        let mut stack = vec![0usize];
+        pot[0] = 0.0;
+        while let Some(u) = stack.pop() {
+            for &(v, cell) in &adj[u] {
+                if pot[v].is_nan() {
+                    pot[v] = m[cell] - pot[u];
+                    par[v] = (u, cell);
+                    depth[v] = depth[u] + 1;
+                    stack.push(v);
+                }
+            }
+        }
+        // Entering cell: Dantzig's rule, or Bland's after many degenerate pivots.
+        let bland = self.simplex.degenerate >= p + q;
+        let mut enter: Option<(usize, bool, f64)> = None;
+        for cell in (0..p * q).filter(|&c| !self.simplex.basis[c]) {
+            let (x, y) = (cell / q, cell % q);
+            let r = m[cell] - pot[x] - pot[p + y];
+            let cand = if r < -tol {
+                Some((cell, true, -r))
+            } else if r > tol && plan[cell] > 0 {
+                Some((cell, false, r))
+            } else {
+                None
+            };
+            if let Some(c) = cand {
+                if bland {
+                    enter = Some(c);
+                    break;
+                }
+                if enter.is_none_or(|e| c.2 > e.2) {
+                    enter = Some(c);
+                }
+            }
+        }
+        let Some((cell, up, _)) = enter else {
+            self.simplex.optimal = true;
+            return false;
+        };
+        // The tree path from factory y to warehouse x, then the entering cell.
+        let (x, y) = (cell / q, cell % q);
+        let (mut a, mut b) = (p + y, x);
+        let (mut from_y, mut from_x) = (Vec::new(), Vec::new());
+        while a != b {
+            if depth[a] >= depth[b] {
+                from_y.push(par[a].1);
+                a = par[a].0;
+            } else {
+                from_x.push(par[b].1);
+                b = par[b].0;
+            }
+        }
+        let path: Vec<usize> = from_y.into_iter().chain(from_x.into_iter().rev()).collect();
+        let cycle = &mut self.simplex.cycle;
+        cycle.clear();
+        cycle.push((cell, up));
+        for (t, &c) in path.iter().enumerate() {
+            // Signs alternate along the path, starting opposite to the entering cell.
+            cycle.push((c, if t % 2 == 0 { !up } else { up }));
+        }
+        // θ: the smallest amount on a decreasing cell; the leaving cell (smallest index).
+        let mut theta = u32::MAX;
+        let mut leave = usize::MAX;
+        for &(c, dir_up) in cycle.iter() {
+            if !dir_up && (plan[c] < theta || (plan[c] == theta && c < leave)) {
+                theta = plan[c];
+                leave = c;
+            }
+        }
+        if leave != cell {
+            self.simplex.basis[cell] = true;
+            self.simplex.basis[leave] = false;
+        }
+        self.simplex.remaining = theta;
+        self.simplex.degenerate = if theta == 0 {
+            self.simplex.degenerate + 1
+        } else {
+            0
+        };
+        true
+    }
+
+    /// Fills `pending` with the next unit move of the pivot in progress, pivoting as needed;
+    /// `false` when the plan is optimal.
+    fn next_priced<D: FlipDynamics>(&mut self, plan: &[u32], d: &D) -> bool {
+        if self.simplex.basis.len() != plan.len() || self.simplex.plan != plan {
+            self.rebuild_basis(plan);
+        }
+        if self.simplex.optimal {
+            return false;
+        }
+        let limit = 4 * (self.p + self.q) + 16;
+        let mut pivots = 0;
+        while self.simplex.remaining == 0 {
+            if pivots > limit || !self.pivot(plan, d) {
+                return false;
+            }
+            pivots += 1;
+        }
+        self.pending.clear();
+        self.pending
+            .extend(self.simplex.cycle.iter().map(|&(c, up)| (c, up)));
+        true
     }
 
     /// Draws a cycle into `self.pending`; false if the drawn start admits none.
@@ -174,11 +400,7 @@ impl MoveFamily for TransportFamily {
         Ok(())
     }
 
-    fn project<D: FlipDynamics, R: Rng + ?Sized>(
-        &self,
-        dynamics: &D,
-        rng: &mut R,
-    ) -> Vec<u32> {
+    fn project<D: FlipDynamics, R: Rng + ?Sized>(&self, dynamics: &D, rng: &mut R) -> Vec<u32> {
         let (p, q, k) = (self.p, self.q, self.k);
         let state = dynamics;
         let mut rem_s = self.supply.clone();
@@ -221,7 +443,11 @@ impl MoveFamily for TransportFamily {
         flips: &mut Vec<usize>,
         stats: &mut OperatorStats,
     ) -> Option<f64> {
-        if !self.draw(plan, rng) {
+        let drawn = match self.config.pricing {
+            Pricing::Fields => self.next_priced(plan, dynamics),
+            Pricing::Random => self.draw(plan, rng),
+        };
+        if !drawn {
             return None;
         }
         let k = self.k;
@@ -248,6 +474,20 @@ impl MoveFamily for TransportFamily {
                 plan[cell] -= 1;
             }
         }
+        if self.config.pricing == Pricing::Fields && self.simplex.plan.len() == plan.len() {
+            for &(cell, up) in &self.pending {
+                if up {
+                    self.simplex.plan[cell] += 1;
+                } else {
+                    self.simplex.plan[cell] -= 1;
+                }
+            }
+            self.simplex.remaining = self.simplex.remaining.saturating_sub(1);
+        }
+    }
+
+    fn is_done(&self, plan: &Vec<u32>) -> bool {
+        self.config.pricing == Pricing::Fields && self.simplex.optimal && self.simplex.plan == *plan
     }
 }
 
@@ -260,7 +500,14 @@ mod tests {
     #[test]
     fn cycles_keep_margins() {
         let t = Transport::new(TransportInstance::experiment1()).unwrap();
-        let mut f = TransportFamily::new(&t, CycleConfig { max_cycle: 4 }).unwrap();
+        let mut f = TransportFamily::new(
+            &t,
+            CycleConfig {
+                max_cycle: 4,
+                pricing: Pricing::Random,
+            },
+        )
+        .unwrap();
         let inst = t.instance();
         let (p, q) = (5, 10);
         // North-west corner plan.
@@ -300,7 +547,16 @@ mod tests {
     #[test]
     fn bad_parameters_are_errors() {
         let t = Transport::new(TransportInstance::experiment1()).unwrap();
-        assert!(TransportFamily::new(&t, CycleConfig { max_cycle: 1 }).is_err());
+        assert!(
+            TransportFamily::new(
+                &t,
+                CycleConfig {
+                    max_cycle: 1,
+                    pricing: Pricing::Random
+                }
+            )
+            .is_err()
+        );
         let oh = Transport::one_hot(TransportInstance::experiment1()).unwrap();
         assert!(TransportFamily::new(&oh, CycleConfig::default()).is_err());
     }

@@ -25,8 +25,8 @@
 //! first city that is on there and not yet placed, and fills the remaining positions with the
 //! remaining cities in random order.
 
-use hopfield_core::rand::{Rng, RngExt};
 use hopfield_core::lean::FlipDynamics;
+use hopfield_core::rand::{Rng, RngExt};
 
 use super::{MoveFamily, MoveSearch, flips_delta};
 use crate::problem::{Problem, Shape};
@@ -276,33 +276,8 @@ impl MoveFamily for TourFamily {
         Ok(())
     }
 
-    fn project<D: FlipDynamics, R: Rng + ?Sized>(
-        &self,
-        dynamics: &D,
-        rng: &mut R,
-    ) -> Vec<usize> {
-        let n = self.n;
-        let state = dynamics;
-        let mut placed = vec![false; n];
-        let mut tour = vec![usize::MAX; n];
-        for (i, slot) in tour.iter_mut().enumerate() {
-            if let Some(x) = (0..n).find(|&x| !placed[x] && state.is_high(x * n + i)) {
-                placed[x] = true;
-                *slot = x;
-            }
-        }
-        let mut rest: Vec<usize> = (0..n).filter(|&x| !placed[x]).collect();
-        for i in (1..rest.len()).rev() {
-            let j = rng.random_range(0..=i);
-            rest.swap(i, j);
-        }
-        let mut rest = rest.into_iter();
-        for slot in tour.iter_mut().filter(|s| **s == usize::MAX) {
-            if let Some(x) = rest.next() {
-                *slot = x;
-            }
-        }
-        tour
+    fn project<D: FlipDynamics, R: Rng + ?Sized>(&self, dynamics: &D, rng: &mut R) -> Vec<usize> {
+        project_tour(self.n, dynamics, rng)
     }
 
     #[inline]
@@ -348,6 +323,35 @@ impl MoveFamily for TourFamily {
             tour[pos] = new;
         }
     }
+}
+
+/// The projection of a state onto tours (see the module docs): position by position the
+/// first city that is on there and not yet placed; the rest in random order.
+pub(crate) fn project_tour<D: FlipDynamics, R: Rng + ?Sized>(
+    n: usize,
+    state: &D,
+    rng: &mut R,
+) -> Vec<usize> {
+    let mut placed = vec![false; n];
+    let mut tour = vec![usize::MAX; n];
+    for (i, slot) in tour.iter_mut().enumerate() {
+        if let Some(x) = (0..n).find(|&x| !placed[x] && state.is_high(x * n + i)) {
+            placed[x] = true;
+            *slot = x;
+        }
+    }
+    let mut rest: Vec<usize> = (0..n).filter(|&x| !placed[x]).collect();
+    for i in (1..rest.len()).rev() {
+        let j = rng.random_range(0..=i);
+        rest.swap(i, j);
+    }
+    let mut rest = rest.into_iter();
+    for slot in tour.iter_mut().filter(|s| **s == usize::MAX) {
+        if let Some(x) = rest.next() {
+            *slot = x;
+        }
+    }
+    tour
 }
 
 #[inline]

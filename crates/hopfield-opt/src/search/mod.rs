@@ -21,8 +21,8 @@ use hopfield_core::{
     Couplings, Dynamics, Encoding, FnObserver, RunConfig, Schedule, State, Termination, TieRule,
 };
 
-pub use stop::{Clock, StopReason, Stopping};
 use stop::Tracker;
+pub use stop::{Clock, StopReason, Stopping};
 
 use crate::problem::{LeanProblem, Problem, Shape};
 use crate::{OptError, Result};
@@ -311,16 +311,8 @@ pub struct LeanOutcome {
 pub fn random_bits<R: Rng + ?Sized>(n: usize, p_init: f64, rng: &mut R) -> Result<BitState> {
     let mut s = BitState::try_low(Encoding::Binary, n)?;
     if p_init == 0.5 {
-        let mut i = 0;
-        while i < n {
-            let mut w: u64 = rng.random();
-            for b in 0..64.min(n - i) {
-                if w & 1 == 1 {
-                    s.set(i + b, true);
-                }
-                w >>= 1;
-            }
-            i += 64;
+        for k in 0..s.n_words() {
+            s.set_word(k, rng.random());
         }
     } else {
         for i in 0..n {

@@ -277,7 +277,11 @@ impl Tracker {
     }
 
     /// After step `step` on `dynamics`.
-    pub(crate) fn observe<D: FlipDynamics>(&mut self, dynamics: &D, step: u64) -> Option<StopReason> {
+    pub(crate) fn observe<D: FlipDynamics>(
+        &mut self,
+        dynamics: &D,
+        step: u64,
+    ) -> Option<StopReason> {
         let energy = dynamics.energy();
         if energy < self.best - self.tol {
             self.best = energy;
@@ -318,11 +322,12 @@ impl Tracker {
     }
 
     /// The best state (when kept and different from the last) and the report.
-    pub(crate) fn finish(self, reason: StopReason, offset: f64) -> (Option<BitState>, super::StopReport) {
-        let cpu_time = self
-            .cpu_start
-            .map(|c| c.elapsed())
-            .unwrap_or_default();
+    pub(crate) fn finish(
+        self,
+        reason: StopReason,
+        offset: f64,
+    ) -> (Option<BitState>, super::StopReport) {
+        let cpu_time = self.cpu_start.map(|c| c.elapsed()).unwrap_or_default();
         let report = super::StopReport {
             reason,
             best_energy: self.best + offset,

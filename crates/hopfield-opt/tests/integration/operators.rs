@@ -9,7 +9,7 @@ use hopfield_core::{Dynamics, State, TieRule, rng_from_seed};
 use hopfield_opt::OptError;
 use hopfield_opt::exact::{held_karp, transport_optimum};
 use hopfield_opt::operators::queens_moves::QueensConfig;
-use hopfield_opt::operators::transport_cycles::CycleConfig;
+use hopfield_opt::operators::transport_cycles::{CycleConfig, Pricing};
 use hopfield_opt::operators::tsp_moves::{TourConfig, tour_of};
 use hopfield_opt::operators::{
     MoveFamily, OperatorSpec, QueensFamily, TourFamily, TransportFamily, WithMoves, by_name,
@@ -192,7 +192,7 @@ proptest! {
         spec.acceptance = Some(hopfield_opt::operators::Acceptance::Anneal { t_start: 1.0, t_end: 0.1 });
         let mut op = q.moves(&spec).unwrap();
         drive(&q, &mut op, seed, 60, true, |s| is_permutation_matrix(s, n));
-        let mut f = QueensFamily::new(&q, QueensConfig { noise: 0.3 }).unwrap();
+        let mut f = QueensFamily::new(&q, QueensConfig { noise: 0.3, ..QueensConfig::default() }).unwrap();
         deltas_match(&q, &mut f, seed, 30, true);
     }
 
@@ -204,10 +204,26 @@ proptest! {
         let mut spec = OperatorSpec::named("transport-cycles");
         spec.max_cycle = Some(4);
         spec.moves_per_step = Some(2);
+        spec.pricing = Some("random".into());
         let mut op = t.moves(&spec).unwrap();
         drive(&t, &mut op, seed, 60, movable, |s| keeps_margins(&t, s));
-        let mut f = TransportFamily::new(&t, CycleConfig { max_cycle: 3 }).unwrap();
+        // Priced by the fields: margins kept, and the search converges to the LP optimum.
+        let priced = t.moves(&OperatorSpec::named("transport-cycles")).unwrap();
+        let mut op = priced.clone();
+        drive(&t, &mut op, seed, 60, false, |s| keeps_margins(&t, s));
+        let stop = hopfield_opt::search::Stopping::new();
+        let out = hopfield_opt::search::search_with(
+            &t, &mut priced.clone(), &SearchConfig::new(100_000), &stop, &mut rng_from_seed(seed),
+        ).unwrap();
+        prop_assert_eq!(out.report.reason, hopfield_opt::search::StopReason::Converged);
+        let inst = t.instance();
+        let lp = transport_optimum(inst.supply(), inst.demand(), inst.cost()).unwrap().cost;
+        prop_assert!(t.is_feasible(&out.state));
+        prop_assert!((out.energy - lp).abs() < 1e-6 * lp.max(1.0), "{} vs LP {}", out.energy, lp);
+        let mut f = TransportFamily::new(&t, CycleConfig { max_cycle: 3, pricing: Pricing::Random }).unwrap();
         deltas_match(&t, &mut f, seed, 40, movable);
+        let mut f = TransportFamily::new(&t, CycleConfig::default()).unwrap();
+        deltas_match(&t, &mut f, seed, 40, false);
     }
 
     #[test]
