@@ -11,6 +11,7 @@
 //! - [`record`]: per-trial rows, reproducible byte for byte and resumable.
 //! - [`runner`]: seeded parallel trials, identical for any thread count.
 //! - [`plot`]: SVG figures. [`meta`]: provenance.
+//! - [`solve`]: the `solve` command (any problem file, any operator, stopping rules).
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod defs;
@@ -19,6 +20,7 @@ pub mod meta;
 pub mod plot;
 pub mod record;
 pub mod runner;
+pub mod solve;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};

@@ -46,6 +46,9 @@ enum Command {
         #[arg(long)]
         record: PathBuf,
     },
+    /// Solves a problem file (Max-Cut, QUBO, TSPLIB, transportation) or an N-Queens board
+    /// with any method, with stopping rules; one JSON line per trial with --json.
+    Solve(hopfield_bench::solve::SolveArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -74,6 +77,9 @@ fn main() -> anyhow::Result<()> {
                 only.as_deref(),
             )?;
             eprintln!("report: {}", out.join("REPORT.md").display());
+        }
+        Command::Solve(args) => {
+            hopfield_bench::solve::solve(&args, &mut std::io::stdout().lock())?;
         }
         Command::Report { record } => {
             write_report(&record)?;

@@ -385,6 +385,11 @@ impl Problem for Tsp {
     fn is_feasible(&self, state: &State) -> bool {
         self.decode(state).is_some()
     }
+
+    /// A valid tour of length `L` has penalty energy `D·L`.
+    fn energy_of_objective(&self, objective: f64) -> Option<f64> {
+        Some(self.weights().d * objective)
+    }
 }
 
 #[cfg(test)]

@@ -39,12 +39,12 @@ use crate::{OptError, Result};
 pub struct IlsConfig {
     /// Neighbour-list length, `≥ 1` (capped at `n − 1`).
     pub neighbours: usize,
-    /// Longest segment of a double-bridge kick, `≥ 1`; `None`: `max(3, n/10)`, at most 50.
+    /// Longest segment of a double-bridge kick, `≥ 1`; `None`: `n/5` within `8..=50`.
     pub kick_max: Option<usize>,
 }
 
 impl Default for IlsConfig {
-    /// 10 neighbours, kick segments up to `max(3, n/10)` (at most 50).
+    /// 10 neighbours, kick segments up to `n/5` (within `8..=50`).
     fn default() -> Self {
         IlsConfig {
             neighbours: 10,
@@ -113,7 +113,7 @@ impl IlsFamily {
             .collect();
         let kick_max = config
             .kick_max
-            .unwrap_or((n / 10).clamp(3, 50))
+            .unwrap_or((n / 5).clamp(8, 50))
             .min((n - 2) / 2)
             .max(1);
         Ok(IlsFamily {

@@ -193,6 +193,12 @@ impl Default for Stopping {
     }
 }
 
+/// The smallest energy change that counts as an improvement near `energy`: far below any
+/// real difference, far above the rounding incremental energies accumulate.
+fn tolerance(energy: f64) -> f64 {
+    1e-11 * energy.abs().max(1.0)
+}
+
 /// Follows a search step by step: best energy, when it was reached, and whether to stop.
 /// Energies here are Hopfield energies (without the problem's offset).
 pub(crate) struct Tracker {
@@ -227,10 +233,6 @@ impl Tracker {
         } else {
             None
         };
-        let scale = [Some(energy), target, solved, Some(offset)]
-            .into_iter()
-            .flatten()
-            .fold(1.0_f64, |m, v| m.max(v.abs()));
         Tracker {
             start: Instant::now(),
             cpu_start: cpu_time::ThreadTime::try_now().ok(),
@@ -240,12 +242,20 @@ impl Tracker {
             keep_best: stopping.keep_best,
             target,
             solved,
-            tol: 1e-9 * scale,
+            tol: tolerance(energy),
             best: energy,
             best_step: 0,
             best_time: Duration::ZERO,
             best_state: None,
         }
+    }
+
+    /// Records a new best energy.
+    fn improve(&mut self, energy: f64, step: u64) {
+        self.best = energy;
+        self.best_step = step;
+        self.best_time = self.start.elapsed();
+        self.tol = tolerance(energy);
     }
 
     /// Takes the initial state as the best so far (with [`Stopping::keep_best`]).
@@ -269,9 +279,7 @@ impl Tracker {
     /// state is its best).
     pub(crate) fn observe_energy(&mut self, energy: f64, step: u64) -> Option<StopReason> {
         if energy < self.best - self.tol {
-            self.best = energy;
-            self.best_step = step;
-            self.best_time = self.start.elapsed();
+            self.improve(energy, step);
         }
         self.decide(energy, step)
     }
@@ -284,9 +292,7 @@ impl Tracker {
     ) -> Option<StopReason> {
         let energy = dynamics.energy();
         if energy < self.best - self.tol {
-            self.best = energy;
-            self.best_step = step;
-            self.best_time = self.start.elapsed();
+            self.improve(energy, step);
             if self.keep_best {
                 match &mut self.best_state {
                     Some(s) => s.copy_from(&dynamics.snapshot()),

@@ -109,6 +109,42 @@ pub fn read(path: &Path) -> Result<TransportFile> {
     parse(&text, &path.display().to_string())
 }
 
+/// A random balanced instance: `total` units spread over `p` warehouses and, separately,
+/// over `q` factories (each unit to a uniformly random one), and integer unit costs drawn
+/// uniformly from `cost_min..=cost_max` — the random instances of hopfield-opt's
+/// transportation benchmark (20 × 40, total 2 000, costs 1–50).
+pub fn random_instance<R: hopfield_core::rand::Rng + ?Sized>(
+    p: usize,
+    q: usize,
+    total: u32,
+    cost_min: u32,
+    cost_max: u32,
+    rng: &mut R,
+) -> Result<TransportInstance> {
+    use hopfield_core::rand::RngExt;
+    if p == 0 || q == 0 || total == 0 || cost_min > cost_max || p.saturating_mul(q) > 1_000_000 {
+        return Err(OptError::InvalidParameter {
+            name: "random instance",
+            reason: format!(
+                "need p, q, total >= 1, p·q <= 10^6 and cost_min <= cost_max, got {p}×{q}, \
+                 total {total}, costs {cost_min}..={cost_max}"
+            ),
+        });
+    }
+    let mut supply = vec![0u32; p];
+    let mut demand = vec![0u32; q];
+    for _ in 0..total {
+        supply[rng.random_range(0..p)] += 1;
+    }
+    for _ in 0..total {
+        demand[rng.random_range(0..q)] += 1;
+    }
+    let cost = DMatrix::from_fn(p, q, |_, _| {
+        f64::from(rng.random_range(cost_min..=cost_max))
+    });
+    TransportInstance::new(supply, demand, cost)
+}
+
 /// Writes an instance in the format [`parse`] reads (costs in Rust's shortest round-trip
 /// decimal form, so parsing the text gives the same instance back).
 pub fn to_toml(instance: &TransportInstance, name: Option<&str>) -> String {

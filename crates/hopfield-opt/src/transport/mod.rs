@@ -603,6 +603,11 @@ impl Problem for Transport {
         }
         self.instance.plan_is_feasible(&self.amounts(state))
     }
+
+    /// A feasible plan of cost `c` has penalty energy `C·c`.
+    fn energy_of_objective(&self, objective: f64) -> Option<f64> {
+        Some(self.weights.c * objective)
+    }
 }
 
 #[cfg(test)]
