@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 /// How a method searches.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[allow(clippy::large_enum_variant)] // Definitions are read once; an operator spec is small enough.
 pub enum MethodKind {
     /// The conventional network (one random neuron per step, ties keep).
     Conventional,
@@ -63,6 +64,7 @@ pub struct Method {
 
 /// An operator built from a [`Method`].
 #[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)] // Built once per table cell.
 pub enum Operator {
     /// The conventional network.
     Conventional(Conventional),

@@ -343,13 +343,13 @@ impl LeanNetwork for IntNetwork {
 
     fn energy(&self, fields: &Vec<i32>, state: &BitState) -> f64 {
         let mut e: i64 = 0;
-        for i in 0..self.bias.len() {
+        for (i, (&f, &b)) in fields.iter().zip(&self.bias).enumerate() {
             let s: i64 = match (self.encoding, state.is_high(i)) {
                 (_, true) => 1,
                 (Encoding::Binary, false) => 0,
                 (Encoding::Bipolar, false) => -1,
             };
-            e += s * (i64::from(fields[i]) + i64::from(self.bias[i]));
+            e += s * (i64::from(f) + i64::from(b));
         }
         -0.5 * e as f64
     }

@@ -4,5 +4,6 @@
 
 mod common;
 mod file_format;
+mod lean;
 mod properties;
 mod recall;

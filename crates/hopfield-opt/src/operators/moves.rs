@@ -340,12 +340,12 @@ impl<F: MoveFamily> MoveSearch<F> {
         rng: &mut R,
         stats: &mut OperatorStats,
     ) {
-        if let Some(repr) = self.repr.take() {
-            if self.differences(dynamics, &repr, 1).is_some() {
-                stats.flips += self.impose(dynamics, &repr) as u64;
-                self.repr = Some(repr);
-                return;
-            }
+        if let Some(repr) = self.repr.take()
+            && self.differences(dynamics, &repr, 1).is_some()
+        {
+            stats.flips += self.impose(dynamics, &repr) as u64;
+            self.repr = Some(repr);
+            return;
         }
         // A new run: project, calibrate, reset the schedule.
         let repr = self.family.project(dynamics, rng);

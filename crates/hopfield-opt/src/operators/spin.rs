@@ -136,7 +136,7 @@ fn measure_temperatures<D: FlipDynamics>(d: &D) -> (f64, f64) {
             min = min.min(a);
         }
     }
-    if !(max > 0.0) || !min.is_finite() {
+    if max <= 0.0 || !min.is_finite() {
         return (1.0, 1.0);
     }
     let hot = max / std::f64::consts::LN_2;

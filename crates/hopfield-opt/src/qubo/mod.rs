@@ -504,8 +504,8 @@ mod tests {
             let (w, b, c) = dense_from_penalty(&p).unwrap();
             let dense = p.dense_couplings().unwrap();
             use hopfield_core::Couplings;
-            for i in 0..4 {
-                assert!((b[i] - p.network().bias()[i]).abs() < 1e-12);
+            for (i, bi) in b.iter().enumerate() {
+                assert!((bi - p.network().bias()[i]).abs() < 1e-12);
                 for j in 0..4 {
                     assert!((w.weight(i, j) - dense.weight(i, j)).abs() < 1e-12);
                 }

@@ -140,6 +140,8 @@ pub struct StopReport {
     pub steps_to_best: u64,
     /// Wall time from the start of the search until then.
     pub time_to_best: Duration,
+    /// CPU time of the search's thread until then.
+    pub cpu_time_to_best: Duration,
     /// Wall time of the whole search.
     pub elapsed: Duration,
     /// CPU time of the thread that ran the search.
@@ -342,10 +344,31 @@ where
 {
     config.check()?;
     stopping.check()?;
+    problem.lean()?;
+    let initial = random_bits(problem.shape().len(), config.p_init, rng)?;
+    search_lean_from(problem, operator, initial, config, stopping, rng)
+}
+
+/// [`search_lean`] from a given bit state: the same steps, draws and results as
+/// [`search_from_with`] from the same state (tests check this on every operator).
+pub fn search_lean_from<P, O, R>(
+    problem: &P,
+    operator: &mut O,
+    initial: BitState,
+    config: &SearchConfig,
+    stopping: &Stopping,
+    rng: &mut R,
+) -> Result<LeanOutcome>
+where
+    P: LeanProblem + ?Sized,
+    O: FlipOperator,
+    R: Rng + ?Sized,
+{
+    config.check()?;
+    stopping.check()?;
     let lean = problem.lean()?;
     let shape = problem.shape();
     operator.check(shape)?;
-    let initial = random_bits(shape.len(), config.p_init, rng)?;
     let offset = problem.energy_offset();
     let mut dynamics = LeanDynamics::new(lean, initial)?;
     let mut tracker = Tracker::new(stopping, problem, dynamics.energy());

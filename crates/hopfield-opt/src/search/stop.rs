@@ -214,6 +214,7 @@ pub(crate) struct Tracker {
     best: f64,
     best_step: u64,
     best_time: Duration,
+    best_cpu: Duration,
     best_state: Option<BitState>,
 }
 
@@ -246,6 +247,7 @@ impl Tracker {
             best: energy,
             best_step: 0,
             best_time: Duration::ZERO,
+            best_cpu: Duration::ZERO,
             best_state: None,
         }
     }
@@ -255,6 +257,7 @@ impl Tracker {
         self.best = energy;
         self.best_step = step;
         self.best_time = self.start.elapsed();
+        self.best_cpu = self.cpu_start.map(|c| c.elapsed()).unwrap_or_default();
         self.tol = tolerance(energy);
     }
 
@@ -319,10 +322,11 @@ impl Tracker {
         {
             return Some(StopReason::Stall);
         }
-        if let Some(limit) = self.time_limit {
-            if step & 15 == 0 && self.elapsed() >= limit {
-                return Some(StopReason::TimeLimit);
-            }
+        if let Some(limit) = self.time_limit
+            && step & 15 == 0
+            && self.elapsed() >= limit
+        {
+            return Some(StopReason::TimeLimit);
         }
         None
     }
@@ -339,6 +343,7 @@ impl Tracker {
             best_energy: self.best + offset,
             steps_to_best: self.best_step,
             time_to_best: self.best_time,
+            cpu_time_to_best: self.best_cpu,
             elapsed: self.start.elapsed(),
             cpu_time,
         };

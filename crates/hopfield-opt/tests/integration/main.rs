@@ -4,5 +4,6 @@
 mod exact;
 mod operators;
 mod problems;
+mod qubo;
 mod search;
 mod tsplib;

@@ -299,6 +299,7 @@ fn seeded_runs_reproduce() {
     // Everything but the wall and CPU times reproduces.
     let timeless = |mut o: hopfield_opt::search::SearchOutcome| {
         o.report.time_to_best = std::time::Duration::ZERO;
+        o.report.cpu_time_to_best = std::time::Duration::ZERO;
         o.report.elapsed = std::time::Duration::ZERO;
         o.report.cpu_time = std::time::Duration::ZERO;
         o
@@ -342,6 +343,7 @@ fn strip<S: Clone>(r: &[TrialResult<S>]) -> Vec<TrialResult<S>> {
         .map(|t| {
             let mut report = t.report;
             report.time_to_best = std::time::Duration::ZERO;
+            report.cpu_time_to_best = std::time::Duration::ZERO;
             report.elapsed = std::time::Duration::ZERO;
             report.cpu_time = std::time::Duration::ZERO;
             TrialResult {
