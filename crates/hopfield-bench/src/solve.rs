@@ -510,6 +510,110 @@ fn write_rows(rows: &[SolveRow], json: bool, out: &mut dyn Write) -> anyhow::Res
 mod tests {
     use super::*;
 
+    fn args(file: Option<PathBuf>) -> SolveArgs {
+        SolveArgs {
+            file,
+            format: None,
+            queens: None,
+            method: None,
+            params: Vec::new(),
+            trials: 3,
+            seed: 5,
+            time_limit: None,
+            cpu_time: false,
+            target: None,
+            steps: Some(20_000),
+            stall: None,
+            maximize: false,
+            threads: Some(1),
+            json: true,
+        }
+    }
+
+    fn rows(a: &SolveArgs) -> Vec<serde_json::Value> {
+        let mut out = Vec::new();
+        solve(a, &mut out).unwrap();
+        String::from_utf8(out)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn max_cut_files_reach_their_optimum() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c5.txt");
+        // A 5-cycle: the best cut is 4.
+        std::fs::write(&path, "5 5\n1 2 1\n2 3 1\n3 4 1\n4 5 1\n5 1 1\n").unwrap();
+        for method in [
+            None,
+            Some("spin-tabu"),
+            Some("conventional"),
+            Some("tunnel"),
+        ] {
+            let mut a = args(Some(path.clone()));
+            a.method = method.map(str::to_string);
+            a.target = Some(4.0);
+            let r = rows(&a);
+            assert_eq!(r.len(), 3);
+            for (t, row) in r.iter().enumerate() {
+                assert_eq!(row["trial"], t);
+                assert!(row["best_objective"].as_f64().unwrap() <= 4.0);
+                if method.is_none() || method == Some("spin-tabu") {
+                    assert_eq!(row["best_objective"], 4.0);
+                    assert_eq!(row["stop_reason"], "target");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn queens_and_transport_stop_by_themselves() {
+        let mut a = args(None);
+        a.queens = Some(12);
+        a.steps = None;
+        for row in rows(&a) {
+            assert_eq!(row["stop_reason"], "solved");
+            assert_eq!(row["best_objective"], 0.0);
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.toml");
+        std::fs::write(
+            &path,
+            "supply = [3, 2]\ndemand = [1, 4]\ncost = [[1, 5], [2, 3]]\n",
+        )
+        .unwrap();
+        let mut a = args(Some(path));
+        a.steps = None;
+        for row in rows(&a) {
+            assert_eq!(row["stop_reason"], "converged");
+            // Optimum: ship 1 on (0,0) and 2 on (0,1), 2 on (1,1): 1 + 10 + 6 = 17.
+            assert_eq!(row["best_objective"], 17.0);
+        }
+    }
+
+    #[test]
+    fn bad_requests_are_errors() {
+        let mut a = args(None);
+        assert!(solve(&a, &mut Vec::new()).is_err());
+        a.queens = Some(8);
+        a.method = Some("tour-ils".into());
+        assert!(solve(&a, &mut Vec::new()).is_err());
+        a.method = Some("queens-swaps".into());
+        a.params = vec!["tenure=3".into()];
+        assert!(solve(&a, &mut Vec::new()).is_err());
+        a.params.clear();
+        a.trials = 0;
+        assert!(solve(&a, &mut Vec::new()).is_err());
+        a.trials = 1;
+        a.file = Some(PathBuf::from("x.txt"));
+        assert!(solve(&a, &mut Vec::new()).is_err());
+        let mut b = args(Some(PathBuf::from("/nonexistent/graph.txt")));
+        b.time_limit = Some(1.0);
+        assert!(solve(&b, &mut Vec::new()).is_err());
+    }
+
     #[test]
     fn params_parse_as_toml_values() {
         let t = parse_params(&[

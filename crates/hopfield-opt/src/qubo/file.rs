@@ -10,7 +10,7 @@
 //!
 //! Readers check everything and name the line: counts against the header, indices in
 //! range, finite values, loops and repeated couplers. Sizes from headers are compared with
-//! [`MAX_VARIABLES`](super::MAX_VARIABLES) and [`MAX_TERMS`](super::MAX_TERMS) before anything
+//! [`MAX_VARIABLES`] and [`MAX_TERMS`] before anything
 //! is allocated.
 //!
 //! [`random_max_cut`] draws G-set-like random graphs (each of the `n(n−1)/2` pairs an edge

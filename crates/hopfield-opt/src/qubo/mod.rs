@@ -1,5 +1,5 @@
 //! QUBO and Ising problems: sparse quadratic models over 0/1 or ±1 variables, their exact
-//! conversion, an objective sense, and the Max-Cut and qbsolv file formats ([`file`]).
+//! conversion, an objective sense, and the Max-Cut and qbsolv file formats ([`mod@file`]).
 //!
 //! A **QUBO** model is `f(x) = Σ_i a_i x_i + Σ_{i<j} b_ij x_i x_j + c` over `x ∈ {0,1}ⁿ`; an
 //! **Ising** model is `g(s) = Σ_i h_i s_i + Σ_{i<j} J_ij s_i s_j + c` over `s ∈ {−1,1}ⁿ`.

@@ -40,11 +40,12 @@ fn bits_of(mask: u32, n: usize) -> Vec<bool> {
 
 fn brute_force(p: &QuboProblem) -> f64 {
     let n = p.qubo().n();
-    (0..1u32 << n)
-        .map(|m| p.objective(&bits_of(m, n)))
-        .fold(p.sense().sign() * f64::INFINITY, |a, b| {
+    (0..1u32 << n).map(|m| p.objective(&bits_of(m, n))).fold(
+        p.sense().sign() * f64::INFINITY,
+        |a, b| {
             if p.sense().better(b, a) { b } else { a }
-        })
+        },
+    )
 }
 
 /// Runs `op` from the same initial state and seed on the plain and the lean path; the two
