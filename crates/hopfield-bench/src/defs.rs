@@ -326,6 +326,72 @@ pub struct MemoryDef {
     pub paper_summary: String,
 }
 
+/// One problem of a `solve` definition file: a problem file (or an N-Queens board) with the
+/// same options as the `solve` command line.
+///
+/// ```toml
+/// [[problem]]
+/// file = "maxcut-800-6pct-s1.txt"   # relative to the definition file
+/// format = "maxcut"                 # optional: maxcut, qubo, tsplib, transport
+/// method = "spin-anneal"            # optional: the problem's default method
+/// params = { sweeps = 1000 }
+/// trials = 10
+/// time_limit = 10.0
+/// cpu_time = true
+/// target = 11577
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProblemFile {
+    /// The problem file, relative to the definition file (not with `queens`).
+    #[serde(default)]
+    pub file: Option<std::path::PathBuf>,
+    /// Its format (default: from the extension).
+    #[serde(default)]
+    pub format: Option<String>,
+    /// An N-Queens board side instead of a file.
+    #[serde(default)]
+    pub queens: Option<usize>,
+    /// The method (default: the best one for the problem).
+    #[serde(default)]
+    pub method: Option<String>,
+    /// The method's parameters.
+    #[serde(default)]
+    pub params: toml::Table,
+    /// Trials (default 1).
+    #[serde(default)]
+    pub trials: Option<usize>,
+    /// Base seed (default 1).
+    #[serde(default)]
+    pub seed: Option<u64>,
+    /// Time limit per trial in seconds.
+    #[serde(default)]
+    pub time_limit: Option<f64>,
+    /// Whether the time limit counts CPU time.
+    #[serde(default)]
+    pub cpu_time: bool,
+    /// Objective target in the problem's own sense.
+    #[serde(default)]
+    pub target: Option<f64>,
+    /// Time steps per trial.
+    #[serde(default)]
+    pub steps: Option<u64>,
+    /// Stall limit in steps.
+    #[serde(default)]
+    pub stall: Option<u64>,
+    /// Maximise a `.qubo` model.
+    #[serde(default)]
+    pub maximize: bool,
+}
+
+/// A `solve` definition file: problems to run one after the other (`solve --def FILE`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SolveDef {
+    /// The problems.
+    pub problem: Vec<ProblemFile>,
+}
+
 /// Reads and parses one definition file.
 pub fn load<T: for<'de> Deserialize<'de>>(path: &Path) -> anyhow::Result<T> {
     let text =

@@ -6,7 +6,11 @@
 //!     [--queens N] [--method NAME] [--param key=value]... [--trials N] [--seed S]
 //!     [--time-limit SECS] [--cpu-time] [--target VALUE] [--steps N] [--stall N]
 //!     [--maximize] [--threads N] [--json]
+//! cargo run --release -p hopfield-bench -- solve --def PROBLEMS.toml [--json] [--threads N]
 //! ```
+//!
+//! A definition file names problem files the same way ([`crate::defs::SolveDef`]: a list of
+//! `[[problem]]` tables with the options above).
 //!
 //! Formats (guessed from the extension when `--format` is absent): a G-set Max-Cut edge
 //! list (`n m` then `i j w`, maximised), a qbsolv `.qubo` file (minimised, `--maximize`
@@ -111,6 +115,10 @@ pub struct SolveArgs {
     /// One JSON line per trial instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// A definition file listing problems to solve one after the other (see
+    /// `hopfield_bench::defs::SolveDef`); --json and --threads still apply.
+    #[arg(long, conflicts_with_all = ["file", "queens"])]
+    pub def: Option<PathBuf>,
 }
 
 /// One trial of `solve`, as printed with `--json`.
@@ -325,8 +333,55 @@ fn tunnel_config(ndim: usize, params: &toml::Table) -> anyhow::Result<TunnelConf
     Ok(c)
 }
 
+/// The arguments one problem of a definition file stands for (relative paths resolved
+/// against `base`, the definition file's folder).
+pub fn args_of(
+    problem: &crate::defs::ProblemFile,
+    base: &Path,
+    json: bool,
+    threads: Option<usize>,
+) -> anyhow::Result<SolveArgs> {
+    let format = match problem.format.as_deref() {
+        None => None,
+        Some(f) => Some(Format::from_str(f, true).map_err(|_| {
+            anyhow::anyhow!("unknown format {f:?}: maxcut, qubo, tsplib or transport")
+        })?),
+    };
+    let params = problem
+        .params
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    Ok(SolveArgs {
+        file: problem.file.as_ref().map(|f| base.join(f)),
+        format,
+        queens: problem.queens,
+        method: problem.method.clone(),
+        params,
+        trials: problem.trials.unwrap_or(1),
+        seed: problem.seed.unwrap_or(1),
+        time_limit: problem.time_limit,
+        cpu_time: problem.cpu_time,
+        target: problem.target,
+        steps: problem.steps,
+        stall: problem.stall,
+        maximize: problem.maximize,
+        threads,
+        json,
+        def: None,
+    })
+}
+
 /// Runs `solve` and writes its output to `out`.
 pub fn solve(args: &SolveArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    if let Some(def) = &args.def {
+        let defs: crate::defs::SolveDef = crate::defs::load(def)?;
+        let base = def.parent().unwrap_or(Path::new("."));
+        for problem in &defs.problem {
+            solve(&args_of(problem, base, args.json, args.threads)?, out)?;
+        }
+        return Ok(());
+    }
     if args.trials == 0 {
         bail!("--trials must be at least 1");
     }
@@ -527,7 +582,42 @@ mod tests {
             maximize: false,
             threads: Some(1),
             json: true,
+            def: None,
         }
+    }
+
+    #[test]
+    fn definition_files_name_problem_files() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("c4.txt"),
+            "4 4\n1 2 1\n2 3 1\n3 4 1\n4 1 1\n",
+        )
+        .unwrap();
+        let def = dir.path().join("solve.toml");
+        std::fs::write(
+            &def,
+            "[[problem]]\nfile = \"c4.txt\"\nformat = \"maxcut\"\nmethod = \"spin-tabu\"\n\
+             params = { tenure = 2 }\ntrials = 2\ntarget = 4\nsteps = 1000\n\n\
+             [[problem]]\nqueens = 8\n",
+        )
+        .unwrap();
+        let mut a = args(None);
+        a.def = Some(def);
+        let r = rows(&a);
+        assert_eq!(r.len(), 3);
+        assert_eq!(
+            (
+                r[0]["best_objective"].as_f64(),
+                r[0]["stop_reason"].as_str()
+            ),
+            (Some(4.0), Some("target"))
+        );
+        assert_eq!(r[2]["problem"], "queens8");
+        let bad = dir.path().join("bad.toml");
+        std::fs::write(&bad, "[[problem]]\nfile = \"c4.txt\"\nformat = \"gset\"\n").unwrap();
+        a.def = Some(bad);
+        assert!(solve(&a, &mut Vec::new()).is_err());
     }
 
     fn rows(a: &SolveArgs) -> Vec<serde_json::Value> {
