@@ -520,6 +520,33 @@ mod tests {
     }
 
     #[test]
+    fn the_core_map_of_the_network_is_the_ising_model() {
+        use hopfield_core::Couplings;
+        use hopfield_core::convert::binary_to_bipolar;
+        let q = Qubo::new(vec![1.0, -2.0, 0.5], &[(0, 1, 3.0), (1, 2, -1.0)], 0.25).unwrap();
+        let p = QuboProblem::new("t", q.clone(), Sense::Minimize).unwrap();
+        let ising = q.to_ising();
+        let bip = binary_to_bipolar(p.network()).unwrap();
+        // W± = W01/4 = −J and b± = −h: the core's map and the model's conversion agree.
+        for &(i, j, w) in ising.couplings() {
+            assert!((bip.network.couplings().weight(i, j) + w).abs() < 1e-12);
+        }
+        for (b, h) in bip.network.bias().iter().zip(ising.fields()) {
+            assert!((b + h).abs() < 1e-12);
+        }
+        for bits in 0..8u8 {
+            let x: Vec<bool> = (0..3).map(|k| bits >> k & 1 == 1).collect();
+            let s: Vec<i8> = x.iter().map(|&v| if v { 1 } else { -1 }).collect();
+            let e = bip
+                .network
+                .energy(&State::from_signs(Encoding::Bipolar, &s))
+                .unwrap();
+            let value = e + bip.energy_offset + p.energy_offset();
+            assert!((value - ising.value(&s)).abs() < 1e-12);
+        }
+    }
+
+    #[test]
     fn max_cut_values_and_errors() {
         let p = QuboProblem::max_cut("k3", 3, &[(0, 1, 1.0), (1, 2, 1.0), (0, 2, 1.0)]).unwrap();
         assert_eq!(p.objective(&vec![true, false, false]), 2.0);
