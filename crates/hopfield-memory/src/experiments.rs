@@ -219,9 +219,13 @@ pub struct L2Row {
     pub fast: RadiusStats,
     /// Max-min LP network.
     pub lp: RadiusStats,
-    /// The LP objective (`z*` for the full LP; `min_i z_i`, an upper bound on `z*`, for the
-    /// row-decoupled LP). The perceptron's `Fmin` cannot exceed `z*`.
+    /// The LP network's objective `min_{u,i} ½ γ_i^u` (recomputed from the network).
     pub lp_objective: f64,
+    /// Upper bound on the symmetric optimum `z*` (certified with the native solver). No
+    /// symmetric network with `|W_ij| ≤ 1` has a larger `min F̃`.
+    pub lp_bound: f64,
+    /// `lp_bound − lp_objective`: at most the solver's tolerance when the full LP was solved.
+    pub lp_gap: f64,
 }
 
 /// L2: for `m = 1..=M`, the radii of the constrained perceptron, the fast rule and the LP on
@@ -236,7 +240,9 @@ pub fn l2(patterns: &Patterns, config: &ExperimentConfig) -> Result<Vec<L2Row>> 
                 perceptron: stats(&analyze(&config.perceptron.learn(&p)?, &p, TieRule::High)?),
                 fast: stats(&analyze(&FastRule.learn(&p)?, &p, TieRule::High)?),
                 lp: stats(&analyze(&lp.network, &p, TieRule::High)?),
-                lp_objective: lp.objective,
+                lp_objective: lp.report.objective,
+                lp_bound: lp.report.bound,
+                lp_gap: lp.report.gap,
             })
         })
         .collect()
