@@ -93,7 +93,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let r = s.report;
             extra = format!(
                 r#","lp_mode":"{}","objective":{},"bound":{},"gap":{},"decoupled_bound":{},"iterations":{},"polish_rows":{},"pivots":{}"#,
-                if mode == LpMode::Full { "full" } else { "decoupled" },
+                if mode == LpMode::Full {
+                    "full"
+                } else {
+                    "decoupled"
+                },
                 num(Some(r.objective)),
                 num(Some(r.bound)),
                 num(Some(r.gap)),

@@ -172,10 +172,7 @@ pub(crate) fn solve_row(x: &DMatrix<f64>, i: usize) -> Result<(RowSolution, usiz
         .map(|u| 0.5 * x[(i, u)] * (0..n).map(|j| w[j] * x[(j, u)]).sum::<f64>())
         .fold(f64::INFINITY, f64::min);
     let bound = dual_bound(&program, &sol.duals);
-    Ok((
-        RowSolution { z, w, bound },
-        sol.pivots,
-    ))
+    Ok((RowSolution { z, w, bound }, sol.pivots))
 }
 
 /// All row programs, in parallel (results do not depend on the thread count).
