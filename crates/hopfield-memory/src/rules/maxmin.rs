@@ -28,7 +28,7 @@
 use hopfield_core::nalgebra::DMatrix;
 use rayon::prelude::*;
 
-use super::simplex::{MaxZProgram, dual_bound, solve_max_z};
+use super::simplex::{Columns, MaxZProgram, dual_bound, solve_max_z};
 use crate::error::{MemoryError, Result};
 
 /// Upper limit on simplex pivots per program (a safety net; programs here need far fewer).
@@ -127,14 +127,10 @@ pub(crate) fn symmetric_dual_bound(x: &DMatrix<f64>, lambda: &DMatrix<f64>) -> f
 /// The row program of neuron `i` with every other weight free.
 fn row_program(x: &DMatrix<f64>, i: usize) -> MaxZProgram {
     let (n, m) = x.shape();
-    let columns = (0..n)
-        .filter(|&j| j != i)
-        .map(|j| {
-            (0..m)
-                .map(|u| (u as u32, 0.5 * x[(i, u)] * x[(j, u)]))
-                .collect()
-        })
-        .collect();
+    let others: Vec<usize> = (0..n).filter(|&j| j != i).collect();
+    let columns = Columns::from_dense(DMatrix::from_fn(n - 1, m, |k, u| {
+        0.5 * x[(i, u)] * x[(others[k], u)]
+    }));
     MaxZProgram {
         base: vec![0.5; m],
         columns,
@@ -143,19 +139,16 @@ fn row_program(x: &DMatrix<f64>, i: usize) -> MaxZProgram {
     }
 }
 
-/// Solves row `i`'s program exactly (warm start: the fast rule's row).
+/// Solves row `i`'s program exactly (warm start: the signs of the Hebbian row, which is
+/// where most weights of the optimum sit).
 pub(crate) fn solve_row(x: &DMatrix<f64>, i: usize) -> Result<(RowSolution, usize)> {
     let (n, m) = x.shape();
     let program = row_program(x, i);
     let start: Vec<f64> = (0..n)
         .filter(|&j| j != i)
         .map(|j| {
-            let first = x[(i, 0)] * x[(j, 0)];
-            if (1..m).all(|u| x[(i, u)] * x[(j, u)] == first) {
-                first
-            } else {
-                0.0
-            }
+            let h: f64 = (0..m).map(|u| x[(i, u)] * x[(j, u)]).sum();
+            h.signum() * f64::from(u8::from(h != 0.0))
         })
         .collect();
     let sol = solve_max_z(&program, &start, MAX_PIVOTS)?;
@@ -356,7 +349,7 @@ fn polish(x: &DMatrix<f64>, w: &DMatrix<f64>, k: &[usize]) -> Result<Polished> {
         }
         // base = current margin minus the free variables' contributions.
         let mut base: Vec<f64> = rows.iter().map(|&r| half[(r / m, r % m)]).collect();
-        let mut columns = Vec::with_capacity(pairs.len());
+        let mut columns = Columns::new();
         let mut start = Vec::with_capacity(pairs.len());
         for &(i, j) in &pairs {
             let wij = w[(i, j)];

@@ -340,9 +340,8 @@ impl KrauthMezard {
             ));
         }
         let eta = self.learning_rate.unwrap_or(1.0 / n as f64);
-        // Column-major ±1 patterns and sign masks (0 for +1, −1 for −1).
+        // Column-major ±1 patterns.
         let xs: Vec<i32> = (0..n * m).map(|k| x[(k % n, k / n)] as i32).collect();
-        let masks: Vec<i32> = xs.iter().map(|&v| if v < 0 { -1 } else { 0 }).collect();
         let overlap: Vec<i32> = (0..m * m)
             .map(|k| {
                 let (u, v) = (k / m, k % m);
@@ -381,22 +380,31 @@ impl KrauthMezard {
                 // Row i gets x_i^u Σ_{j≠i} x_j^u x_j^v = x_i^u C_uv − x_i^v; the column pass
                 // below adds x_i^v at j = i, so subtract it twice first.
                 col[i] += xiu * overlap[u * m + v] - 2 * xiv;
-                if xiu * xiv > 0 {
-                    col.iter_mut().zip(xu).for_each(|(h, &x)| *h += x);
+                let xv = &xs[v * n..(v + 1) * n];
+                // γ = x·h with x = ±1: (h ^ k) − k with k = x >> 1 (0 or −1).
+                let gamma = |h: i32, x: i32| (h ^ (x >> 1)) - (x >> 1);
+                let low = if xiu * xiv > 0 {
+                    col.iter_mut()
+                        .zip(xu)
+                        .zip(xv)
+                        .fold(i32::MAX, |acc, ((h, &a), &b)| {
+                            *h += a;
+                            acc.min(gamma(*h, b))
+                        })
                 } else {
-                    col.iter_mut().zip(xu).for_each(|(h, &x)| *h -= x);
-                }
-                let mk = &masks[v * n..(v + 1) * n];
-                let low = col
-                    .iter()
-                    .zip(mk)
-                    .map(|(&h, &k)| (h ^ k) - k)
-                    .fold(i32::MAX, i32::min);
+                    col.iter_mut()
+                        .zip(xu)
+                        .zip(xv)
+                        .fold(i32::MAX, |acc, ((h, &a), &b)| {
+                            *h -= a;
+                            acc.min(gamma(*h, b))
+                        })
+                };
                 if low < best.0 {
                     let j = col
                         .iter()
-                        .zip(mk)
-                        .position(|(&h, &k)| (h ^ k) - k == low)
+                        .zip(xv)
+                        .position(|(&h, &b)| gamma(h, b) == low)
                         .unwrap_or(0);
                     best = (low, j, v);
                 }

@@ -16,6 +16,8 @@
 //! `m = M`, the polishing programs a few hundred). Degenerate stalls switch to Bland's rule
 //! until the objective moves again, so the method terminates.
 
+use hopfield_core::nalgebra::{DMatrix, DVector};
+
 use crate::error::{MemoryError, Result};
 
 /// Refactor the basis inverse after this many pivots.
@@ -34,12 +36,92 @@ const DEGENERATE_SWITCH: usize = 30;
 pub(crate) struct MaxZProgram {
     /// `base_r`, one per constraint.
     pub(crate) base: Vec<f64>,
-    /// Column `j`: the nonzero `(r, a_rj)`.
-    pub(crate) columns: Vec<Vec<(u32, f64)>>,
+    /// Compressed columns: column `j` holds the nonzeros `rows[k], vals[k]` for
+    /// `k in start[j]..start[j + 1]`.
+    pub(crate) columns: Columns,
     /// `l_j`.
     pub(crate) lower: Vec<f64>,
     /// `u_j`.
     pub(crate) upper: Vec<f64>,
+}
+
+/// Columns in compressed sparse column form.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Columns {
+    start: Vec<usize>,
+    rows: Vec<u32>,
+    vals: Vec<f64>,
+    /// When every column is dense (rows `0..m` in order): row `j` is column `j`, so all
+    /// reduced costs are one matrix-vector product.
+    dense: Option<DMatrix<f64>>,
+}
+
+impl Columns {
+    /// No columns yet.
+    pub(crate) fn new() -> Self {
+        Columns {
+            start: vec![0],
+            rows: Vec::new(),
+            vals: Vec::new(),
+            dense: None,
+        }
+    }
+
+    /// Dense columns: column `j` is row `j` of `a` (every row index present).
+    pub(crate) fn from_dense(a: DMatrix<f64>) -> Self {
+        let (n, m) = a.shape();
+        let mut c = Columns::new();
+        for j in 0..n {
+            c.push((0..m).map(|r| (r as u32, a[(j, r)])));
+        }
+        c.dense = Some(a);
+        c
+    }
+
+    /// `out[j] = −Σ_r y_r a_rj` for every column.
+    fn negated_products(&self, y: &[f64], out: &mut [f64]) {
+        if let Some(a) = &self.dense {
+            let p = a * DVector::from_column_slice(y);
+            for (o, v) in out.iter_mut().zip(p.iter()) {
+                *o = -v;
+            }
+        } else {
+            for (j, o) in out.iter_mut().enumerate() {
+                *o = -self.dot(j, y);
+            }
+        }
+    }
+
+    /// Appends a column from its nonzeros.
+    pub(crate) fn push(&mut self, entries: impl IntoIterator<Item = (u32, f64)>) {
+        for (r, a) in entries {
+            self.rows.push(r);
+            self.vals.push(a);
+        }
+        self.start.push(self.rows.len());
+    }
+
+    /// Number of columns.
+    pub(crate) fn len(&self) -> usize {
+        self.start.len() - 1
+    }
+
+    /// Column `j`'s rows and values.
+    #[inline]
+    pub(crate) fn get(&self, j: usize) -> (&[u32], &[f64]) {
+        let (a, b) = (self.start[j], self.start[j + 1]);
+        (&self.rows[a..b], &self.vals[a..b])
+    }
+
+    /// `Σ_k y[rows[k]] · vals[k]` over column `j`.
+    #[inline]
+    pub(crate) fn dot(&self, j: usize, y: &[f64]) -> f64 {
+        let (rows, vals) = self.get(j);
+        rows.iter()
+            .zip(vals)
+            .map(|(&r, &a)| y[r as usize] * a)
+            .sum()
+    }
 }
 
 /// The optimum of a [`MaxZProgram`].
@@ -95,11 +177,14 @@ impl Simplex<'_> {
         let m = self.m;
         out.iter_mut().for_each(|o| *o = 0.0);
         if v < self.n {
-            for &(r, a) in &self.p.columns[v] {
-                let r = r as usize;
-                for (i, o) in out.iter_mut().enumerate() {
-                    *o += self.binv[i * m + r] * a;
-                }
+            let (rows, vals) = self.p.columns.get(v);
+            for (i, o) in out.iter_mut().enumerate() {
+                let row = &self.binv[i * m..(i + 1) * m];
+                *o = rows
+                    .iter()
+                    .zip(vals)
+                    .map(|(&r, &a)| row[r as usize] * a)
+                    .sum();
             }
         } else if v == self.n {
             for (i, o) in out.iter_mut().enumerate() {
@@ -117,7 +202,8 @@ impl Simplex<'_> {
     fn dense_column(&self, v: usize) -> Vec<f64> {
         let mut c = vec![0.0; self.m];
         if v < self.n {
-            for &(r, a) in &self.p.columns[v] {
+            let (rows, vals) = self.p.columns.get(v);
+            for (&r, &a) in rows.iter().zip(vals) {
                 c[r as usize] += a;
             }
         } else if v == self.n {
@@ -183,7 +269,8 @@ impl Simplex<'_> {
             if self.pos[v] == usize::MAX && self.val[v] != 0.0 {
                 let x = self.val[v];
                 if v < self.n {
-                    for &(r, c) in &self.p.columns[v] {
+                    let (rows, vals) = self.p.columns.get(v);
+                    for (&r, &c) in rows.iter().zip(vals) {
                         rhs[r as usize] -= c * x;
                     }
                 } else if v == self.n {
@@ -232,9 +319,10 @@ pub(crate) fn solve_max_z(
         val[j] = start[j].clamp(program.lower[j], program.upper[j]);
     }
     let mut margin = program.base.clone();
-    for (j, col) in program.columns.iter().enumerate() {
-        for &(r, a) in col {
-            margin[r as usize] += a * val[j];
+    for (j, &x) in val.iter().enumerate().take(n) {
+        let (rows, vals) = program.columns.get(j);
+        for (&r, &a) in rows.iter().zip(vals) {
+            margin[r as usize] += a * x;
         }
     }
     let z0 = margin.iter().copied().fold(f64::INFINITY, f64::min);
@@ -264,146 +352,151 @@ pub(crate) fn solve_max_z(
     let mut alpha = vec![0.0; m];
     let mut pivots = 0;
     let mut degenerate = 0;
-    loop {
+    let mut dcost = vec![0.0; n + 1 + m];
+    'outer: loop {
         if s.pivots_since_refactor >= REFACTOR_EVERY {
             s.refactor()?;
         }
         let pi = s.duals();
-        // Pricing.
-        let bland = degenerate >= DEGENERATE_SWITCH;
-        let mut best: Option<(usize, f64, f64)> = None; // (var, |d|, dir)
-        let mut consider = |v: usize, d: f64, lo: f64, up: f64, x: f64| {
-            let dir = if d > DUAL_TOL && x < up - PRIMAL_TOL {
-                1.0
-            } else if d < -DUAL_TOL && x > lo + PRIMAL_TOL {
-                -1.0
+        // Pricing. A bound flip changes no reduced cost, so after one the next candidate is
+        // taken from the same prices; only a basis change prices again.
+        let total = n + 1 + m;
+        program.columns.negated_products(&pi, &mut dcost[..n]);
+        for v in 0..total {
+            dcost[v] = if s.pos[v] != usize::MAX {
+                0.0
+            } else if v < n {
+                dcost[v]
+            } else if v == n {
+                1.0 + pi.iter().sum::<f64>()
             } else {
-                return;
+                pi[v - n - 1]
             };
-            let better = match best {
-                None => true,
-                Some((_, b, _)) => !bland && d.abs() > b,
-            };
-            if better {
-                best = Some((v, d.abs(), dir));
-            }
-        };
-        for j in 0..n {
-            if s.pos[j] == usize::MAX {
-                let d: f64 = -program.columns[j]
-                    .iter()
-                    .map(|&(r, a)| pi[r as usize] * a)
-                    .sum::<f64>();
-                consider(j, d, program.lower[j], program.upper[j], s.val[j]);
-            }
         }
-        if s.pos[n] == usize::MAX {
-            let d = 1.0 + pi.iter().sum::<f64>();
-            consider(n, d, f64::NEG_INFINITY, f64::INFINITY, s.val[n]);
-        }
-        for r in 0..m {
-            let v = n + 1 + r;
-            if s.pos[v] == usize::MAX {
-                consider(v, pi[r], 0.0, f64::INFINITY, s.val[v]);
-            }
-        }
-        let Some((q, _, dir)) = best else {
-            break;
-        };
-        if pivots >= max_pivots {
-            return Err(MemoryError::NotConverged {
-                rule: "max-min simplex",
-                iterations: pivots,
-            });
-        }
-        s.ftran(q, &mut alpha);
-        // Ratio test: basic i moves at rate −dir·α_i.
-        let own = if dir > 0.0 {
-            s.upper(q) - s.val[q]
-        } else {
-            s.val[q] - s.lower(q)
-        };
-        let mut step = own;
-        let mut leave: Option<usize> = None;
-        let mut leave_alpha = 0.0;
-        for i in 0..m {
-            let rate = -dir * alpha[i];
-            if rate.abs() < PIVOT_TOL {
-                continue;
-            }
-            let b = s.basis[i];
-            let room = if rate < 0.0 {
-                (s.val[b] - s.lower(b)).max(0.0) / -rate
-            } else {
-                (s.upper(b) - s.val[b]).max(0.0) / rate
-            };
-            let better = if room < step - 1e-12 {
-                true
-            } else if room <= step + 1e-12 {
-                match leave {
-                    // Ties with the entering variable's own bound: take the bound flip.
-                    None => false,
-                    Some(l) if bland => b < s.basis[l],
-                    Some(_) => alpha[i].abs() > leave_alpha,
+        let mut pivoted = false;
+        while !pivoted {
+            let bland = degenerate >= DEGENERATE_SWITCH;
+            let mut best: Option<(usize, f64, f64)> = None; // (var, |d|, dir)
+            for v in 0..total {
+                let d = dcost[v];
+                if d == 0.0 {
+                    continue;
                 }
-            } else {
-                false
+                let x = s.val[v];
+                let dir = if d > DUAL_TOL && x < s.upper(v) - PRIMAL_TOL {
+                    1.0
+                } else if d < -DUAL_TOL && x > s.lower(v) + PRIMAL_TOL {
+                    -1.0
+                } else {
+                    continue;
+                };
+                let better = match best {
+                    None => true,
+                    Some((_, b, _)) => !bland && d.abs() > b,
+                };
+                if better {
+                    best = Some((v, d.abs(), dir));
+                }
+            }
+            let Some((q, _, dir)) = best else {
+                break 'outer;
             };
-            if better {
-                step = room;
-                leave = Some(i);
-                leave_alpha = alpha[i].abs();
+            if pivots >= max_pivots {
+                return Err(MemoryError::NotConverged {
+                    rule: "max-min simplex",
+                    iterations: pivots,
+                });
             }
-        }
-        if !step.is_finite() {
-            return Err(MemoryError::Unbounded { neuron_idx: None });
-        }
-        pivots += 1;
-        if step <= 1e-12 {
-            degenerate += 1;
-        } else {
-            degenerate = 0;
-        }
-        s.val[q] += dir * step;
-        for i in 0..m {
-            let b = s.basis[i];
-            s.val[b] -= dir * step * alpha[i];
-        }
-        let Some(p) = leave else {
-            // Bound flip: snap to the bound.
-            s.val[q] = if dir > 0.0 { s.upper(q) } else { s.lower(q) };
-            continue;
-        };
-        let leaving = s.basis[p];
-        // Snap the leaving variable onto the bound it reached.
-        let rate = -dir * alpha[p];
-        s.val[leaving] = if rate < 0.0 {
-            s.lower(leaving)
-        } else {
-            s.upper(leaving)
-        };
-        // Pivot on α_p.
-        let ap = alpha[p];
-        {
-            let (binv, mm) = (&mut s.binv, m);
-            for k in 0..mm {
-                binv[p * mm + k] /= ap;
+            s.ftran(q, &mut alpha);
+            // Ratio test: basic i moves at rate −dir·α_i.
+            let own = if dir > 0.0 {
+                s.upper(q) - s.val[q]
+            } else {
+                s.val[q] - s.lower(q)
+            };
+            let mut step = own;
+            let mut leave: Option<usize> = None;
+            let mut leave_alpha = 0.0;
+            for i in 0..m {
+                let rate = -dir * alpha[i];
+                if rate.abs() < PIVOT_TOL {
+                    continue;
+                }
+                let b = s.basis[i];
+                let room = if rate < 0.0 {
+                    (s.val[b] - s.lower(b)).max(0.0) / -rate
+                } else {
+                    (s.upper(b) - s.val[b]).max(0.0) / rate
+                };
+                let better = if room < step - 1e-12 {
+                    true
+                } else if room <= step + 1e-12 {
+                    match leave {
+                        // Ties with the entering variable's own bound: take the bound flip.
+                        None => false,
+                        Some(l) if bland => b < s.basis[l],
+                        Some(_) => alpha[i].abs() > leave_alpha,
+                    }
+                } else {
+                    false
+                };
+                if better {
+                    step = room;
+                    leave = Some(i);
+                    leave_alpha = alpha[i].abs();
+                }
             }
-            let prow: Vec<f64> = binv[p * mm..(p + 1) * mm].to_vec();
-            for i in 0..mm {
-                if i != p && alpha[i] != 0.0 {
-                    let f = alpha[i];
-                    let row = &mut binv[i * mm..(i + 1) * mm];
-                    for (x, y) in row.iter_mut().zip(&prow) {
-                        *x -= f * y;
+            if !step.is_finite() {
+                return Err(MemoryError::Unbounded { neuron_idx: None });
+            }
+            pivots += 1;
+            if step <= 1e-12 {
+                degenerate += 1;
+            } else {
+                degenerate = 0;
+            }
+            s.val[q] += dir * step;
+            for i in 0..m {
+                let b = s.basis[i];
+                s.val[b] -= dir * step * alpha[i];
+            }
+            let Some(p) = leave else {
+                // Bound flip: snap to the bound.
+                s.val[q] = if dir > 0.0 { s.upper(q) } else { s.lower(q) };
+                continue;
+            };
+            pivoted = true;
+            let leaving = s.basis[p];
+            // Snap the leaving variable onto the bound it reached.
+            let rate = -dir * alpha[p];
+            s.val[leaving] = if rate < 0.0 {
+                s.lower(leaving)
+            } else {
+                s.upper(leaving)
+            };
+            // Pivot on α_p.
+            let ap = alpha[p];
+            {
+                let (binv, mm) = (&mut s.binv, m);
+                for k in 0..mm {
+                    binv[p * mm + k] /= ap;
+                }
+                let prow: Vec<f64> = binv[p * mm..(p + 1) * mm].to_vec();
+                for i in 0..mm {
+                    if i != p && alpha[i] != 0.0 {
+                        let f = alpha[i];
+                        let row = &mut binv[i * mm..(i + 1) * mm];
+                        for (x, y) in row.iter_mut().zip(&prow) {
+                            *x -= f * y;
+                        }
                     }
                 }
             }
+            s.pos[leaving] = usize::MAX;
+            s.basis[p] = q;
+            s.pos[q] = p;
+            s.pivots_since_refactor += 1;
         }
-        s.pos[leaving] = usize::MAX;
-        s.basis[p] = q;
-        s.pos[q] = p;
-        s.pivots_since_refactor += 1;
     }
     // Duals: max problem, slack reduced costs π_r ≤ 0 at optimum; λ = −π normalized.
     let pi = s.duals();
@@ -423,8 +516,8 @@ pub(crate) fn solve_max_z(
 /// for multipliers `λ ≥ 0` with `Σ λ = 1`: an upper bound on its optimum whatever `λ` is.
 pub(crate) fn dual_bound(program: &MaxZProgram, duals: &[f64]) -> f64 {
     let mut bound: f64 = program.base.iter().zip(duals).map(|(b, l)| b * l).sum();
-    for (j, col) in program.columns.iter().enumerate() {
-        let g: f64 = col.iter().map(|&(r, a)| duals[r as usize] * a).sum();
+    for j in 0..program.columns.len() {
+        let g = program.columns.dot(j, duals);
         bound += if g >= 0.0 {
             g * program.upper[j]
         } else {
@@ -443,10 +536,12 @@ mod tests {
         // max z: x0 + x1 ≥ z, x0 − x1 ≥ z, 1 − x0 ≥ z, x ∈ [−1, 1]²  → x0 = ½, x1 = 0, z = ½.
         let p = MaxZProgram {
             base: vec![0.0, 0.0, 1.0],
-            columns: vec![
-                vec![(0, 1.0), (1, 1.0), (2, -1.0)],
-                vec![(0, 1.0), (1, -1.0)],
-            ],
+            columns: {
+                let mut c = Columns::new();
+                c.push([(0, 1.0), (1, 1.0), (2, -1.0)]);
+                c.push([(0, 1.0), (1, -1.0)]);
+                c
+            },
             lower: vec![-1.0; 2],
             upper: vec![1.0; 2],
         };
