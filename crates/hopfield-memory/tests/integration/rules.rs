@@ -3,7 +3,7 @@
 use hopfield_core::rand::RngExt;
 use hopfield_core::{Encoding, Schedule, State, TieRule, rng_from_seed};
 use hopfield_memory::analysis::{analyze, hamming_one_pairs};
-use hopfield_memory::experiments::{ExperimentConfig, l1, l2};
+use hopfield_memory::experiments::{DesignsConfig, ExperimentConfig, designs, l1, l2};
 use hopfield_memory::recall::{
     CapacityConfig, FinalState, RecallConfig, capacity_sweep, corrupt, one_sync_step, recall,
 };
@@ -484,4 +484,40 @@ fn binary_hebbian_recalls_like_bipolar() {
     }
     // The comparison is only a test of tie handling if ties occur.
     assert!(stored_ties > 0);
+}
+
+#[test]
+fn designs_compare_under_the_lp_ceiling() {
+    let config = DesignsConfig {
+        n: 32,
+        ms: vec![2, 5],
+        probes: 3,
+        ..Default::default()
+    };
+    let rows = designs(&config).unwrap();
+    assert_eq!(rows.len(), 8);
+    for m in [2, 5] {
+        let by = |d: &str| rows.iter().find(|r| r.m == m && r.design == d).unwrap();
+        let lp = by("maxmin_lp");
+        assert!(lp.lp_gap.unwrap() <= 1e-6, "{lp:?}");
+        let ceiling = lp.radii.unwrap().f_min + lp.lp_gap.unwrap();
+        // No symmetric W beats the LP on min F̃; with per-row normalization F ≤ the decoupled
+        // bound, which the LP attains here.
+        for d in ["fast", "constrained_perceptron", "krauth_mezard"] {
+            if let Some(s) = by(d).radii {
+                assert!(s.f_min <= ceiling + 1e-7, "{d} {s:?} vs LP {ceiling}");
+            }
+        }
+        assert!(by("fast").all_stored && lp.all_stored);
+        assert!(
+            by("constrained_perceptron").radii.unwrap().f_min >= by("fast").radii.unwrap().f_min
+        );
+        for r in rows.iter().filter(|r| r.m == m) {
+            if let Some(f) = r.recalled {
+                assert!((0.0..=1.0).contains(&f));
+            }
+        }
+    }
+    // Deterministic for a seed.
+    assert_eq!(rows, designs(&config).unwrap());
 }
