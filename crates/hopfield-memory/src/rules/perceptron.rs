@@ -70,19 +70,27 @@ impl Default for ConstrainedPerceptron {
 }
 
 /// State of the constrained perceptron: weights and the fields `H = W X`, kept current
-/// incrementally (a changed pair `(i, j)` updates rows `i` and `j` of `H` in `O(M)`), so a
-/// sweep costs `O(M N)` to find the flagged neurons plus `O(M)` per changed weight.
+/// incrementally. For pattern `u` with flags `c`, the intended change of every pair is
+/// `t_ab = q (c_a + c_b) x_a^u x_b^u`; its effect on the fields has the closed form
+/// `(T x^v)_a = q x_a^u (c_a C_uv + S_v − 2 c_a x_a^u x_a^v)` with the overlaps
+/// `C = XᵀX` and `S_v = Σ_b c_b x_b^u x_b^v`, applied in `O(N M)`. Pairs whose actual change
+/// differs from the intended one (clipped by Φ, or fixed entries that must not move) are
+/// corrected one by one in `O(M)` each.
 struct Cp {
     n: usize,
     m: usize,
     /// `x[i * m + u] = x_i^u`.
     x: Vec<f64>,
+    /// `overlap[u * m + v] = Σ_j x_j^u x_j^v`.
+    overlap: Vec<f64>,
     /// Row-major `W`.
     w: Vec<f64>,
     /// `h[i * m + u] = (W x^u)_i`.
     h: Vec<f64>,
     /// `free[i]`: the `j` with `(i, j)` free (both directions).
     free: Vec<Vec<u32>>,
+    /// `fixed[i]`: the `j ≠ i` whose weight never moves.
+    fixed: Vec<Vec<u32>>,
     q: f64,
     sweeps: usize,
 }
@@ -91,26 +99,44 @@ impl Cp {
     fn new(x: &DMatrix<f64>, w0: &DMatrix<f64>, q: f64) -> Self {
         let (n, m) = x.shape();
         let xs: Vec<f64> = (0..n * m).map(|k| x[(k / m, k % m)]).collect();
+        let overlap = (0..m * m)
+            .map(|k| (0..n).map(|j| x[(j, k / m)] * x[(j, k % m)]).sum())
+            .collect();
         let w: Vec<f64> = (0..n * n).map(|k| w0[(k / n, k % n)]).collect();
         let hm = w0 * x;
         let h: Vec<f64> = (0..n * m).map(|k| hm[(k / m, k % m)]).collect();
-        let free = (0..n)
-            .map(|i| {
-                (0..n)
-                    .filter(|&j| j != i && w0[(i, j)] == 0.0)
-                    .map(|j| j as u32)
-                    .collect()
-            })
-            .collect();
+        let select = |free: bool| -> Vec<Vec<u32>> {
+            (0..n)
+                .map(|i| {
+                    (0..n)
+                        .filter(|&j| j != i && (w0[(i, j)] == 0.0) == free)
+                        .map(|j| j as u32)
+                        .collect()
+                })
+                .collect()
+        };
         Cp {
             n,
             m,
             x: xs,
+            overlap,
             w,
             h,
-            free,
+            free: select(true),
+            fixed: select(false),
             q,
             sweeps: 0,
+        }
+    }
+
+    /// Adds `e x_b` to row `a` of `H` and `e x_a` to row `b`.
+    #[inline]
+    fn correct(&mut self, a: usize, b: usize, e: f64) {
+        let m = self.m;
+        let (ha, hb) = (a * m, b * m);
+        for v in 0..m {
+            self.h[ha + v] += e * self.x[hb + v];
+            self.h[hb + v] += e * self.x[ha + v];
         }
     }
 
@@ -120,12 +146,23 @@ impl Cp {
         let mut changed = false;
         let mut c = vec![false; n];
         let mut flagged = Vec::with_capacity(n);
+        let mut s = vec![0.0; m];
         for (u, &target) in targets.iter().enumerate().take(m) {
             flagged.clear();
             for (i, ci) in c.iter_mut().enumerate() {
                 *ci = 0.5 * self.x[i * m + u] * self.h[i * m + u] < target - TOL;
                 if *ci {
                     flagged.push(i);
+                }
+            }
+            if flagged.is_empty() {
+                continue;
+            }
+            s.iter_mut().for_each(|v| *v = 0.0);
+            for &b in &flagged {
+                let xb = self.x[b * m + u];
+                for (sv, &xv) in s.iter_mut().zip(&self.x[b * m..(b + 1) * m]) {
+                    *sv += xb * xv;
                 }
             }
             for &i in &flagged {
@@ -137,18 +174,41 @@ impl Cp {
                         continue;
                     }
                     let step = if c[j] { 2.0 } else { 1.0 };
+                    let intended = self.q * step * xi * self.x[j * m + u];
                     let old = self.w[i * n + j];
-                    let new = phi(old + self.q * step * xi * self.x[j * m + u]);
+                    let new = phi(old + intended);
                     if new != old {
-                        let d = new - old;
                         self.w[i * n + j] = new;
                         self.w[j * n + i] = new;
                         changed = true;
-                        let (hi, hj) = (i * m, j * m);
-                        for v in 0..m {
-                            self.h[hi + v] += d * self.x[hj + v];
-                            self.h[hj + v] += d * self.x[hi + v];
-                        }
+                    }
+                    let e = (new - old) - intended;
+                    if e != 0.0 {
+                        self.correct(i, j, e);
+                    }
+                }
+                for k in 0..self.fixed[i].len() {
+                    let j = self.fixed[i][k] as usize;
+                    if c[j] && j < i {
+                        continue;
+                    }
+                    let step = if c[j] { 2.0 } else { 1.0 };
+                    self.correct(i, j, -self.q * step * xi * self.x[j * m + u]);
+                }
+            }
+            // The intended changes of all pairs, in closed form.
+            let cu = &self.overlap[u * m..(u + 1) * m];
+            for a in 0..n {
+                let xau = self.x[a * m + u];
+                let row = a * m..(a + 1) * m;
+                let (ha, xa) = (&mut self.h[row.clone()], &self.x[row]);
+                if c[a] {
+                    for v in 0..m {
+                        ha[v] += self.q * xau * (cu[v] + s[v] - 2.0 * xau * xa[v]);
+                    }
+                } else {
+                    for v in 0..m {
+                        ha[v] += self.q * xau * s[v];
                     }
                 }
             }
