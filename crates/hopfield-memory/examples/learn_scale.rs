@@ -3,8 +3,12 @@
 //!
 //! ```text
 //! cargo run --release --example learn_scale -p hopfield-memory -- \
-//!     --rule maxmin --n 256 --m 16 --seed 1 [--threads 1] [--lp-mode full|decoupled]
+//!     --rule maxmin --n 256 --m 16 --seed 1 [--threads 1] [--lp-mode full|decoupled] \
+//!     [--dump-patterns FILE]
 //! ```
+//!
+//! `--dump-patterns` writes the pattern set (one pattern per line, ±1 separated by spaces) so
+//! that another solver can be run on the identical program (`benches/maxmin_highs.py`).
 //!
 //! Rules: `fast`, `constrained_perceptron`, `krauth_mezard`, `maxmin` (native exact solver),
 //! `maxmin_microlp` (the generic LP through good_lp, small sizes only). Fields: `cpu_s`
@@ -45,6 +49,7 @@ fn num(v: Option<f64>) -> String {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (mut rule, mut n, mut m, mut seed, mut threads) = ("maxmin".to_string(), 256, 16, 1, 1);
     let mut mode = LpMode::Full;
+    let mut dump: Option<String> = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = || args.next().ok_or(format!("{arg} needs a value"));
@@ -54,6 +59,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "--m" => m = value()?.parse()?,
             "--seed" => seed = value()?.parse()?,
             "--threads" => threads = value()?.parse()?,
+            "--dump-patterns" => dump = Some(value()?),
             "--lp-mode" => {
                 mode = match value()?.as_str() {
                     "full" => LpMode::Full,
@@ -68,6 +74,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .num_threads(threads)
         .build_global()?;
     let patterns = Patterns::random(n, m, &mut rng_from_seed(seed))?;
+    if let Some(path) = dump {
+        let text: String = patterns
+            .iter()
+            .map(|p| {
+                let v: Vec<String> = p.as_slice().iter().map(|x| format!("{x}")).collect();
+                v.join(" ") + "\n"
+            })
+            .collect();
+        std::fs::write(path, text)?;
+    }
     let cpu0 = cpu_seconds();
     let t0 = Instant::now();
     let mut extra = String::new();

@@ -285,6 +285,13 @@ impl Default for DesignsConfig {
     }
 }
 
+/// A learned network with its iteration count and LP gap, if any.
+type Learned = (
+    hopfield_core::Network<hopfield_core::Dense>,
+    Option<usize>,
+    Option<f64>,
+);
+
 /// One design on one pattern set.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DesignRow {
@@ -325,14 +332,7 @@ pub fn designs(config: &DesignsConfig) -> Result<Vec<DesignRow>> {
             seed: derive_seed(config.seed, &[m as u64, 1]),
             ..Default::default()
         };
-        let learned: [(
-            &str,
-            Result<(
-                hopfield_core::Network<hopfield_core::Dense>,
-                Option<usize>,
-                Option<f64>,
-            )>,
-        ); 4] = [
+        let learned: [(&str, Result<Learned>); 4] = [
             ("fast", FastRule.learn(&patterns).map(|n| (n, None, None))),
             (
                 "constrained_perceptron",

@@ -25,6 +25,9 @@
 //!    `½ + ½ Σ_{i<j} |Σ_u (λ_iu + λ_ju) x_i^u x_j^u|` (an upper bound on (P) for any
 //!    nonnegative `λ` summing to one), and `gap = bound − objective`.
 
+// Index loops over several parallel arrays read better than zipped iterators here.
+#![allow(clippy::needless_range_loop)]
+
 use hopfield_core::nalgebra::DMatrix;
 use rayon::prelude::*;
 

@@ -141,6 +141,7 @@ impl Cp {
     }
 
     /// One sweep over the patterns; returns whether any weight changed.
+    #[allow(clippy::needless_range_loop)]
     fn sweep(&mut self, targets: &[f64]) -> bool {
         let (n, m) = (self.n, self.m);
         let mut changed = false;

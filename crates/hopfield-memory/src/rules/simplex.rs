@@ -16,6 +16,9 @@
 //! `m = M`, the polishing programs a few hundred). Degenerate stalls switch to Bland's rule
 //! until the objective moves again, so the method terminates.
 
+// Index loops over several parallel arrays read better than zipped iterators here.
+#![allow(clippy::needless_range_loop)]
+
 use hopfield_core::nalgebra::{DMatrix, DVector};
 
 use crate::error::{MemoryError, Result};
