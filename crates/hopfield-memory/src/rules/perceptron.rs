@@ -11,8 +11,12 @@ use super::{LearningRule, check_positive, invalid};
 use crate::error::{MemoryError, Result};
 use crate::patterns::Patterns;
 
-/// Comparisons of radii and stabilities use this tolerance (SPEC §3.5).
+/// Comparisons of radii and stabilities use this tolerance (Liang, Wu & Yu's targets are
+/// compared with it; SPEC §3.5).
 const TOL: f64 = 1e-9;
+
+/// A pair's actual change that differs from its intended one by more than this was clipped.
+const CLIP_EPS: f64 = 1e-12;
 
 /// What a perceptron-type rule did.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -183,8 +187,11 @@ impl Cp {
                         self.w[j * n + i] = new;
                         changed = true;
                     }
+                    // Only real clips need a correction; a rounding-level difference between
+                    // `new − old` and `intended` is left out (the fields are resynchronized
+                    // exactly at the start of every attempt).
                     let e = (new - old) - intended;
-                    if e != 0.0 {
+                    if e.abs() > CLIP_EPS {
                         self.correct(i, j, e);
                     }
                 }
@@ -225,8 +232,22 @@ impl Cp {
         })
     }
 
+    /// Recomputes `H = W X` exactly.
+    fn resync(&mut self) {
+        let (n, m) = (self.n, self.m);
+        let w = DMatrix::from_row_slice(n, n, &self.w);
+        let x = DMatrix::from_row_slice(n, m, &self.x);
+        let h = w * x;
+        for i in 0..n {
+            for u in 0..m {
+                self.h[i * m + u] = h[(i, u)];
+            }
+        }
+    }
+
     /// Up to `limit` sweeps toward `targets`; whether they were reached.
     fn attempt(&mut self, targets: &[f64], limit: usize) -> bool {
+        self.resync();
         for _ in 0..limit {
             let changed = self.sweep(targets);
             if self.reached(targets) {
