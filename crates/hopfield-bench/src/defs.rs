@@ -324,6 +324,9 @@ pub struct MemoryDef {
     pub capacity_rules: Vec<String>,
     /// What the paper reports, in words.
     pub paper_summary: String,
+    /// The comparison of the four designs on random patterns (absent: not run).
+    #[serde(default)]
+    pub designs: Option<crate::experiments::memory::DesignsDef>,
 }
 
 /// One problem of a `solve` definition file: a problem file (or an N-Queens board) with the

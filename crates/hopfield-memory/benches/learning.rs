@@ -11,7 +11,7 @@ use hopfield_memory::Patterns;
 use hopfield_memory::recall::{RecallConfig, recall};
 use hopfield_memory::rules::{
     ConstrainedPerceptron, FastRule, Gardner, Hebbian, HebbianBinary, KrauthMezard, LearningRule,
-    LpMode, MaxMinLp, Projection, Storkey,
+    LpBackend, LpMode, MaxMinLp, Projection, Storkey,
 };
 
 fn set(n: usize, m: usize) -> Patterns {
@@ -75,17 +75,37 @@ fn learning(c: &mut Criterion) {
             b.iter(|| rule.learn(black_box(&p)).expect("learns"))
         });
     }
-    let full = MaxMinLp::default();
+    // The generic LP (good_lp + microlp) on the full symmetric program: the reference.
+    let generic = MaxMinLp {
+        backend: LpBackend::Microlp,
+        ..Default::default()
+    };
     for (n, m) in [(30, 5), (50, 5)] {
         let p = set(n, m);
         g.bench_function(
-            BenchmarkId::new("maxmin_lp_full", format!("N{n}_M{m}")),
-            |b| b.iter(|| full.solve(black_box(&p)).expect("solves")),
+            BenchmarkId::new("maxmin_lp_microlp", format!("N{n}_M{m}")),
+            |b| b.iter(|| generic.solve(black_box(&p)).expect("solves")),
+        );
+    }
+    // The native exact solver (certified gap) and the row-decoupled programs alone.
+    let exact = MaxMinLp::default();
+    for (n, m) in [(50, 5), (100, 10), (256, 16)] {
+        let p = set(n, m);
+        g.bench_function(
+            BenchmarkId::new("maxmin_lp_exact", format!("N{n}_M{m}")),
+            |b| b.iter(|| exact.solve(black_box(&p)).expect("solves")),
         );
     }
     let p = set(256, 16);
     g.bench_function(BenchmarkId::new("maxmin_lp_rows", "N256_M16"), |b| {
         b.iter(|| rows.solve(black_box(&p)).expect("solves"))
+    });
+    // Krauth-Mezard at a realistic size (the constrained perceptron there takes minutes:
+    // measured with the learn_scale example instead).
+    let p = set(784, 50);
+    let km = KrauthMezard::default();
+    g.bench_function(BenchmarkId::new("krauth_mezard", "N784_M50"), |b| {
+        b.iter(|| km.train(black_box(&p)).expect("learns"))
     });
     g.finish();
 }

@@ -8,7 +8,9 @@
 //!   ([`HebbianBinary`](rules::HebbianBinary)), [`Projection`](rules::Projection) (Personnaz
 //!   pseudo-inverse, with the incremental Greville form), [`Storkey`](rules::Storkey), the
 //!   Liang–Wu–Yu [`FastRule`](rules::FastRule), their max-min linear program
-//!   [`MaxMinLp`](rules::MaxMinLp) (full symmetric or row-decoupled, good_lp) and
+//!   [`MaxMinLp`](rules::MaxMinLp) (the exact symmetric program at realistic sizes with a
+//!   certified gap, [`MaxMinReport`](rules::MaxMinReport); or row-decoupled; the generic good_lp
+//!   formulation as a reference) and
 //!   [`ConstrainedPerceptron`](rules::ConstrainedPerceptron), and
 //!   [`KrauthMezard`](rules::KrauthMezard) and [`Gardner`](rules::Gardner).
 //! - [`analysis`]: stabilities `γ_i^u`, attraction-radius bounds `F_i^u`, `F^u` and
@@ -20,7 +22,8 @@
 //!   back; the recall panel (stored | noisy | recalled) of seed 000.
 //! - [`glyphs`]: the papers' pattern sets drawn from bitmap fonts: 己 已 巳 (Unifont) and the
 //!   letters A–H (font8x8 or Unifont), on a grid of any size.
-//! - [`experiments`]: seed 003's experiments L1 and L2 as functions.
+//! - [`experiments`]: seed 003's experiments L1 and L2, and the comparison of the four designs
+//!   on random patterns, as functions.
 //!
 //! # Example
 //! ```
@@ -42,8 +45,8 @@
 //! # Features
 //! | feature | default | what |
 //! |---|---|---|
-//! | `microlp` | yes | good_lp's pure-Rust simplex for the max-min LP |
-//! | `clarabel` | no | good_lp's pure-Rust interior-point solver, about 10× faster on the full LP |
+//! | `microlp` | yes | good_lp's pure-Rust simplex: the generic reference formulation of the max-min LP ([`LpBackend::Microlp`](rules::LpBackend::Microlp)) |
+//! | `clarabel` | no | good_lp's pure-Rust interior-point solver for the generic formulation (`LpBackend::Clarabel`) |
 //!
 //! # Themes
 //! Randomized routines take an RNG or a `u64` seed; parallel probes derive one seed each with

@@ -6,7 +6,9 @@ use std::path::Path;
 
 use anyhow::{Context as _, bail};
 use hopfield_core::{NoObserver, RunConfig, Schedule, TieRule, derive_seed, relax, rng_from_seed};
-use hopfield_memory::experiments::{ExperimentConfig, L1Report, L2Row, l1, l2};
+use hopfield_memory::experiments::{
+    DesignRow, DesignsConfig, ExperimentConfig, L1Report, L2Row, designs, l1, l2,
+};
 use hopfield_memory::glyphs::{
     Font, KanjiDistances, RenderOptions, kanji_font_set, kanji_idealized_set, letters,
 };
@@ -45,6 +47,30 @@ pub struct MemoryResults {
     pub panel_recalled: (usize, usize),
     /// The LP mode used for L1 and L2.
     pub lp_mode: String,
+    /// The design comparison (empty if not run).
+    #[serde(default)]
+    pub designs: Vec<DesignRow>,
+    /// `N` of the design comparison.
+    #[serde(default)]
+    pub designs_n: usize,
+}
+
+/// The design comparison's definition (`[designs]` in `benchmarks/memory.toml`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DesignsDef {
+    /// Neurons.
+    pub n: usize,
+    /// Pattern counts.
+    pub ms: Vec<usize>,
+    /// Neurons with `--quick`.
+    pub quick_n: usize,
+    /// Pattern counts with `--quick`.
+    pub quick_ms: Vec<usize>,
+    /// Recall probes per pattern.
+    pub probes: usize,
+    /// Fraction of components flipped per probe.
+    pub noise: f64,
 }
 
 fn rule_by_name(name: &str) -> anyhow::Result<Box<dyn LearningRule>> {
@@ -67,7 +93,7 @@ fn distances(d: &KanjiDistances) -> [usize; 3] {
 
 /// Runs the memory tables into `ctx.out`.
 pub fn run(def: &MemoryDef, ctx: &Context) -> anyhow::Result<()> {
-    let bar = ctx.bar("memory", 4);
+    let bar = ctx.bar("memory", 5);
     let seed = ctx.seed(def.seed);
     let grid = RenderOptions::square(def.grid);
     let mut config = ExperimentConfig {
@@ -155,6 +181,26 @@ pub fn run(def: &MemoryDef, ctx: &Context) -> anyhow::Result<()> {
         &PanelLayout::default(),
     )?;
     bar.inc(1);
+    let (designs_n, design_rows) = match &def.designs {
+        Some(d) => {
+            let (n, ms) = if ctx.quick {
+                (d.quick_n, d.quick_ms.clone())
+            } else {
+                (d.n, d.ms.clone())
+            };
+            let rows = designs(&DesignsConfig {
+                n,
+                ms,
+                noise_fraction: d.noise,
+                probes: d.probes,
+                seed,
+                ..DesignsConfig::default()
+            })?;
+            (n, rows)
+        }
+        None => (0, Vec::new()),
+    };
+    bar.inc(1);
     bar.finish();
 
     let results = MemoryResults {
@@ -172,6 +218,8 @@ pub fn run(def: &MemoryDef, ctx: &Context) -> anyhow::Result<()> {
             "row_decoupled"
         }
         .into(),
+        designs: design_rows,
+        designs_n,
     };
     std::fs::write(
         ctx.out.join("memory.json"),
@@ -253,13 +301,14 @@ pub fn report(def: &MemoryDef, record: &Path, md: &mut String) -> anyhow::Result
         md,
         "### L2: A, AB, …, ABCDEFGH (font8x8, {g}×{g}; closest pair at Hamming distance {})\n\n\
          Fmax / Fmin / Fave of the attraction-radius bound F^u (Theorem 2) per number of stored \
-         letters. LP mode: {lp}. The LP objective is the ceiling on Fmin (the max-min design); \
+         letters. LP mode: {lp}. The LP optimum is the ceiling on Fmin (the max-min design); \
          {lp_note} The paper's table values were lost in extraction.\n",
         r.letters_min_distance,
         g = def.grid,
         lp = r.lp_mode,
         lp_note = if r.lp_mode == "full" {
-            "the full LP's network attains it."
+            "the exact solver's network attains it up to the certified gap (bound − objective, \
+             both recomputed from the network and from dual multipliers)."
         } else {
             "with the row-decoupled LP the objective is only an upper bound, and the averaged \
              symmetric network need not store the patterns."
@@ -267,9 +316,9 @@ pub fn report(def: &MemoryDef, record: &Path, md: &mut String) -> anyhow::Result
     );
     let _ = writeln!(
         md,
-        "| M | perceptron Fmax / Fmin / Fave | fast Fmax / Fmin / Fave | LP Fmax / Fmin / Fave | LP objective |"
+        "| M | perceptron Fmax / Fmin / Fave | fast Fmax / Fmin / Fave | LP Fmax / Fmin / Fave | LP objective | LP bound | gap |"
     );
-    let _ = writeln!(md, "|---|---|---|---|---|");
+    let _ = writeln!(md, "|---|---|---|---|---|---|---|");
     let trio = |s: &hopfield_memory::experiments::RadiusStats| {
         format!(
             "{} / {} / {}",
@@ -281,13 +330,18 @@ pub fn report(def: &MemoryDef, record: &Path, md: &mut String) -> anyhow::Result
     for row in &r.l2 {
         let _ = writeln!(
             md,
-            "| {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} |",
             row.m,
             trio(&row.perceptron),
             trio(&row.fast),
             trio(&row.lp),
-            fmt(Some(row.lp_objective), 3)
+            fmt(Some(row.lp_objective), 3),
+            fmt(row.lp_bound, 3),
+            row.lp_gap.map_or("–".into(), |g| format!("{g:.1e}"))
         );
+    }
+    if !r.designs.is_empty() {
+        designs_table(md, &r.designs, r.designs_n);
     }
     let _ = writeln!(
         md,
@@ -342,4 +396,37 @@ pub fn report(def: &MemoryDef, record: &Path, md: &mut String) -> anyhow::Result
         def.capacity_trials, def.capacity_probes
     );
     Ok(())
+}
+
+fn designs_table(md: &mut String, rows: &[DesignRow], n: usize) {
+    let _ = writeln!(
+        md,
+        "### Four designs on random patterns (N = {n})\n\n\
+         Liang, Wu & Yu's fast rule and constrained perceptron, the exact max-min LP (certified \
+         gap) and Krauth & Mézard's minover (symmetric, zero diagonal), each on the same random \
+         unbiased patterns. Fmin / Fave: the attraction-radius bound of Theorem 2 with the true \
+         row maximum; recall: fraction of probes with 10 % of the components flipped that end \
+         exactly in their pattern (asynchronous, ties high).\n"
+    );
+    let _ = writeln!(
+        md,
+        "| M | design | Fmin | Fave | all stored | recalled | LP gap | iterations | note |"
+    );
+    let _ = writeln!(md, "|---|---|---|---|---|---|---|---|---|");
+    for r in rows {
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            r.m,
+            r.design,
+            fmt(r.radii.map(|s| s.f_min), 2),
+            fmt(r.radii.map(|s| s.f_ave), 2),
+            if r.all_stored { "yes" } else { "no" },
+            fmt(r.recalled, 2),
+            r.lp_gap.map_or("–".into(), |g| format!("{g:.1e}")),
+            r.iterations.map_or("–".into(), |i| i.to_string()),
+            r.error.as_deref().unwrap_or("")
+        );
+    }
+    let _ = writeln!(md);
 }

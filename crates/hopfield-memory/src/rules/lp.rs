@@ -1,5 +1,6 @@
-//! Liang–Wu–Yu's max-min design as a linear program (seed 003; SPEC §3.3), solved with
-//! good_lp.
+//! Liang–Wu–Yu's max-min design as a linear program: the exact symmetric solver with a
+//! certified gap ([`LpBackend::Native`], see the `maxmin` module docs and METHODOLOGY.md),
+//! and the generic good_lp formulations kept as a reference.
 
 use good_lp::{
     Constraint, Expression, ProblemVariables, ResolutionError, Solution, Solver, SolverModel,
@@ -9,6 +10,7 @@ use hopfield_core::nalgebra::DMatrix;
 use hopfield_core::{Dense, DiagonalPolicy, Encoding, Network};
 use rayon::prelude::*;
 
+use super::maxmin::{ExactOptions, averaged_rows, half_stabilities, solve_exact, solve_rows};
 use super::{LearningRule, fields_matrix, symmetrize};
 use crate::error::{MemoryError, Result};
 use crate::patterns::Patterns;
@@ -17,9 +19,10 @@ use crate::patterns::Patterns;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LpMode {
-    /// The symmetric LP (P): variables `W_ij`, `i ≤ j`, and `z`; maximize `z` subject to
-    /// `½ x_i^u Σ_j W_ij x_j^u ≥ z` for all `i, u` and `|W_ij| ≤ 1`. `N(N+1)/2 + 1` variables
-    /// and `N M` constraints of `N + 1` terms: only for small `N` (about 30–60 with microlp).
+    /// The symmetric LP (P): maximize `z` subject to `½ x_i^u Σ_j W_ij x_j^u ≥ z` for all
+    /// `i, u`, `W = Wᵀ` and `|W_ij| ≤ 1`. With [`LpBackend::Native`] it is solved exactly with
+    /// a certified gap at realistic sizes; with the good_lp backends as one generic LP of
+    /// `N(N+1)/2 + 1` variables and `N M` constraints (small `N` only).
     #[default]
     Full,
     /// `N` independent row LPs (row `i`: variables `W_i·` and `z_i`, constraints over `u`),
@@ -33,8 +36,13 @@ pub enum LpMode {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LpBackend {
-    /// microlp (pure Rust simplex; exact vertices). The default.
+    /// This crate's structured solver (the default): exact row programs by a dense-basis
+    /// simplex, a first-order phase on the symmetric program and an exact polish, with the
+    /// gap certified from dual multipliers. Pure Rust, parallel over rows with rayon.
     #[default]
+    Native,
+    /// The generic formulation through good_lp's microlp (pure Rust simplex; exact vertices).
+    /// Kept as the reference for small sizes.
     Microlp,
     /// Clarabel (pure Rust interior point; about 10× faster on the full LP, solutions exact to
     /// its tolerance). Needs the `clarabel` feature.
@@ -50,9 +58,25 @@ pub enum LpBackend {
 /// Infeasible or unbounded programs (impossible for (P), which always has `W = 0, z = 0`)
 /// come back as [`MemoryError::Infeasible`] / [`MemoryError::Unbounded`].
 ///
-/// Cost: simplex on `N(N+1)/2` variables and `NM` dense constraints (full), or `N` LPs of
-/// `N + 1` variables and `M` constraints (row-decoupled). Measured while planning: the full
-/// LP at `N = 100, M = 10` takes about 26 s with microlp, 2.2 s with clarabel.
+/// Cost with [`LpBackend::Native`]: `N` row programs of `N − 1` weights and `M`
+/// constraints (parallel), a few hundred to a few thousand first-order iterations of two
+/// `N × N × M` matrix products each, and small simplex polishes; see `BENCHMARKS.md` of this
+/// crate for measured times. The good_lp backends solve one program of `N(N+1)/2` variables
+/// and `NM` dense constraints (the full LP at `N = 100, M = 10` took about 17 s with
+/// microlp).
+///
+/// ```
+/// use hopfield_memory::Patterns;
+/// use hopfield_memory::hopfield_core::rng_from_seed;
+/// use hopfield_memory::rules::MaxMinLp;
+///
+/// let patterns = Patterns::random(40, 4, &mut rng_from_seed(7))?;
+/// let solution = MaxMinLp::default().solve(&patterns)?;
+/// let report = &solution.report;
+/// assert!(report.gap <= 1e-6, "certified optimal: {report:?}");
+/// assert!(report.objective <= report.bound + 1e-9);
+/// # Ok::<(), hopfield_memory::MemoryError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct MaxMinLp {
     /// Full symmetric LP or row-decoupled LPs.
@@ -66,13 +90,42 @@ pub struct MaxMinLp {
 pub struct LpSolution {
     /// The network (symmetric; `W_ii = 1`).
     pub network: Network<Dense>,
-    /// The LP's objective: `z*` of (P) for [`LpMode::Full`]; `min_i z_i` for
-    /// [`LpMode::RowDecoupled`], an upper bound on the symmetric `z*`.
-    pub objective: f64,
-    /// The optimal `z_i` of each row LP ([`LpMode::RowDecoupled`]); empty for the full LP.
+    /// Objective, bound and gap.
+    pub report: MaxMinReport,
+    /// The optimal `z_i` of each row program (row-decoupled mode, and the native full mode,
+    /// which solves them for its bound); empty otherwise.
     pub row_objectives: Vec<f64>,
-    /// The margin `min_{u,i} ½ γ_i^u` the returned network actually achieves.
-    pub achieved: f64,
+}
+
+/// Objective, bound and gap of a max-min solve.
+///
+/// `objective` is always recomputed from the returned network: `min_{u,i} ½ x_i^u (W x^u)_i`
+/// (the normalized `min F̃_i^u`). With [`LpBackend::Native`], `bound` is an upper bound on
+/// the symmetric optimum recomputed from dual multipliers (the smallest value of the dual
+/// function over every multiplier vector the solver found, including the row-decoupled
+/// ones), so `gap = bound − objective ≥ 0` is certified: the network is within `gap` of the
+/// optimum. With the good_lp backends, `bound` is the LP value the solver reported (for the
+/// row-decoupled program, `min_i z_i`), not independently checked.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct MaxMinReport {
+    /// The program solved.
+    pub mode: LpMode,
+    /// The solver.
+    pub backend: LpBackend,
+    /// `min_{u,i} ½ γ_i^u` of the returned network.
+    pub objective: f64,
+    /// Upper bound on the symmetric optimum.
+    pub bound: f64,
+    /// `bound − objective`.
+    pub gap: f64,
+    /// The row-decoupled bound `min_i z_i` (native backend; NaN otherwise).
+    pub decoupled_bound: f64,
+    /// First-order iterations (native full mode).
+    pub iterations: usize,
+    /// Rows whose weights the last exact polish freed (`N` when the program was solved whole).
+    pub polish_rows: usize,
+    /// Simplex pivots over all programs (native backend).
+    pub pivots: usize,
 }
 
 /// `min_{u,i} ½ x_i^u (W x^u)_i`: the normalized max-min objective `min F̃_i^u`.
@@ -120,15 +173,21 @@ impl MaxMinLp {
         read: &[Variable],
     ) -> std::result::Result<Vec<f64>, ResolutionError> {
         match self.backend {
+            LpBackend::Native => Err(ResolutionError::Str(
+                "the native backend does not use good_lp".into(),
+            )),
             LpBackend::Microlp => solve_max(good_lp::microlp, vars, objective, constraints, read),
             #[cfg(feature = "clarabel")]
             LpBackend::Clarabel => solve_max(good_lp::clarabel, vars, objective, constraints, read),
         }
     }
 
-    /// Solves the LP and returns the network with its objective values.
+    /// Solves the LP and returns the network with its objective, bound and gap.
     pub fn solve(&self, patterns: &Patterns) -> Result<LpSolution> {
         let x = patterns.to_matrix();
+        if self.backend == LpBackend::Native {
+            return self.solve_native(&x);
+        }
         let (n, m) = x.shape();
         let (mut w, objective, row_objectives) = match self.mode {
             LpMode::Full => {
@@ -205,9 +264,67 @@ impl MaxMinLp {
                 Dense::new(w, DiagonalPolicy::SelfCoupling)?,
                 Encoding::Bipolar,
             ),
-            objective,
+            report: MaxMinReport {
+                mode: self.mode,
+                backend: self.backend,
+                objective: achieved,
+                bound: objective,
+                gap: objective - achieved,
+                decoupled_bound: f64::NAN,
+                iterations: 0,
+                polish_rows: 0,
+                pivots: 0,
+            },
             row_objectives,
-            achieved,
+        })
+    }
+
+    fn solve_native(&self, x: &DMatrix<f64>) -> Result<LpSolution> {
+        let (w, report, row_objectives) = match self.mode {
+            LpMode::Full => {
+                let s = solve_exact(x, &ExactOptions::default())?;
+                let report = MaxMinReport {
+                    mode: self.mode,
+                    backend: self.backend,
+                    objective: s.objective,
+                    bound: s.bound,
+                    gap: s.bound - s.objective,
+                    decoupled_bound: s.decoupled_bound,
+                    iterations: s.iterations,
+                    polish_rows: s.polish_rows,
+                    pivots: s.pivots,
+                };
+                (s.w, report, s.row_objectives)
+            }
+            LpMode::RowDecoupled => {
+                let (rows, pivots) = solve_rows(x)?;
+                let w = averaged_rows(&rows);
+                let objective = half_stabilities(&w, x)
+                    .iter()
+                    .copied()
+                    .fold(f64::INFINITY, f64::min);
+                let bound = rows.iter().map(|r| r.bound).fold(f64::INFINITY, f64::min);
+                let report = MaxMinReport {
+                    mode: self.mode,
+                    backend: self.backend,
+                    objective,
+                    bound,
+                    gap: bound - objective,
+                    decoupled_bound: bound,
+                    iterations: 0,
+                    polish_rows: 0,
+                    pivots,
+                };
+                (w, report, rows.iter().map(|r| r.z).collect())
+            }
+        };
+        Ok(LpSolution {
+            network: Network::new(
+                Dense::new(w, DiagonalPolicy::SelfCoupling)?,
+                Encoding::Bipolar,
+            ),
+            report,
+            row_objectives,
         })
     }
 }
@@ -234,27 +351,28 @@ mod tests {
         // x¹ = (1,1,1), x² = (1,1,−1) differ only at neuron 2: row 2 needs W20 + W21 = 0,
         // leaving γ = W22 ≤ 1, so z* = ½ (the fast rule's value too).
         let p = Patterns::from_signs(&[vec![1, 1, 1], vec![1, 1, -1]]).unwrap();
-        for mode in [LpMode::Full, LpMode::RowDecoupled] {
-            let s = MaxMinLp {
-                mode,
-                ..Default::default()
+        for backend in [LpBackend::Native, LpBackend::Microlp] {
+            for mode in [LpMode::Full, LpMode::RowDecoupled] {
+                let s = MaxMinLp { mode, backend }.solve(&p).unwrap().report;
+                assert!((s.bound - 0.5).abs() < 1e-7, "{mode:?} {backend:?}: {s:?}");
+                assert!(s.objective >= 0.5 - 1e-7, "{s:?}");
             }
-            .solve(&p)
-            .unwrap();
-            assert!(
-                (s.objective - 0.5).abs() < 1e-7,
-                "{mode:?}: {}",
-                s.objective
-            );
-            assert!(s.achieved >= 0.5 - 1e-7);
         }
     }
 
     #[test]
     fn single_pattern_optimum_is_half_n() {
         let p = Patterns::from_signs(&[vec![1, -1, -1, 1, 1]]).unwrap();
-        let s = MaxMinLp::default().solve(&p).unwrap();
-        assert!((s.objective - 2.5).abs() < 1e-7);
-        assert!((s.achieved - 2.5).abs() < 1e-7);
+        for backend in [LpBackend::Native, LpBackend::Microlp] {
+            let s = MaxMinLp {
+                backend,
+                ..Default::default()
+            }
+            .solve(&p)
+            .unwrap()
+            .report;
+            assert!((s.bound - 2.5).abs() < 1e-7, "{s:?}");
+            assert!((s.objective - 2.5).abs() < 1e-7, "{s:?}");
+        }
     }
 }

@@ -10,7 +10,7 @@
 //! | projection (pseudo-inverse) | [`Projection`], [`ProjectionBuilder`] | self-coupling or zero | Personnaz, Guyon & Dreyfus 1986; SPEC §4 |
 //! | Storkey | [`Storkey`] | zero | Storkey 1997 |
 //! | fast (outer-product agreement) | [`FastRule`] | 1 | Liang, Wu & Yu (seed 003); SPEC §3.4 |
-//! | max-min LP | [`MaxMinLp`] | 1 (free in the LP, set to 1 after solving) | Liang, Wu & Yu; SPEC §3.3 |
+//! | max-min LP (exact, certified gap) | [`MaxMinLp`] | 1 (free in the LP, set to 1 after solving) | Liang, Wu & Yu |
 //! | constrained perceptron | [`ConstrainedPerceptron`] | 1 | Liang, Wu & Yu; SPEC §3.5 |
 //! | minover (optimal stability) | [`KrauthMezard`] | zero | Krauth & Mézard 1987; SPEC §4 |
 //! | perceptron with margin κ | [`Gardner`] | zero | Gardner 1988; SPEC §4 |
@@ -34,13 +34,15 @@ use crate::patterns::Patterns;
 mod fast;
 mod hebb;
 mod lp;
+mod maxmin;
 mod perceptron;
 mod projection;
+mod simplex;
 mod storkey;
 
 pub use fast::FastRule;
 pub use hebb::{Hebbian, HebbianBinary};
-pub use lp::{LpBackend, LpMode, LpSolution, MaxMinLp};
+pub use lp::{LpBackend, LpMode, LpSolution, MaxMinLp, MaxMinReport};
 pub use perceptron::{ConstrainedPerceptron, Gardner, KrauthMezard, PerceptronReport};
 pub use projection::{Projection, ProjectionBuilder};
 pub use storkey::Storkey;

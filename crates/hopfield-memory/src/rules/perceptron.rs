@@ -11,8 +11,12 @@ use super::{LearningRule, check_positive, invalid};
 use crate::error::{MemoryError, Result};
 use crate::patterns::Patterns;
 
-/// Comparisons of radii and stabilities use this tolerance (SPEC §3.5).
+/// Comparisons of radii and stabilities use this tolerance (Liang, Wu & Yu's targets are
+/// compared with it; SPEC §3.5).
 const TOL: f64 = 1e-9;
+
+/// A pair's actual change that differs from its intended one by more than this was clipped.
+const CLIP_EPS: f64 = 1e-12;
 
 /// What a perceptron-type rule did.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -69,45 +73,150 @@ impl Default for ConstrainedPerceptron {
     }
 }
 
-/// State of the constrained perceptron.
-struct Cp<'a> {
-    x: &'a DMatrix<f64>,
-    w: DMatrix<f64>,
-    free: Vec<(usize, usize)>,
+/// State of the constrained perceptron: weights and the fields `H = W X`, kept current
+/// incrementally. For pattern `u` with flags `c`, the intended change of every pair is
+/// `t_ab = q (c_a + c_b) x_a^u x_b^u`; its effect on the fields has the closed form
+/// `(T x^v)_a = q x_a^u (c_a C_uv + S_v − 2 c_a x_a^u x_a^v)` with the overlaps
+/// `C = XᵀX` and `S_v = Σ_b c_b x_b^u x_b^v`, applied in `O(N M)`. Pairs whose actual change
+/// differs from the intended one (clipped by Φ, or fixed entries that must not move) are
+/// corrected one by one in `O(M)` each.
+struct Cp {
+    n: usize,
+    m: usize,
+    /// `x[i * m + u] = x_i^u`.
+    x: Vec<f64>,
+    /// `overlap[u * m + v] = Σ_j x_j^u x_j^v`.
+    overlap: Vec<f64>,
+    /// Row-major `W`.
+    w: Vec<f64>,
+    /// `h[i * m + u] = (W x^u)_i`.
+    h: Vec<f64>,
+    /// `free[i]`: the `j` with `(i, j)` free (both directions).
+    free: Vec<Vec<u32>>,
+    /// `fixed[i]`: the `j ≠ i` whose weight never moves.
+    fixed: Vec<Vec<u32>>,
     q: f64,
     sweeps: usize,
 }
 
-impl Cp<'_> {
+impl Cp {
+    fn new(x: &DMatrix<f64>, w0: &DMatrix<f64>, q: f64) -> Self {
+        let (n, m) = x.shape();
+        let xs: Vec<f64> = (0..n * m).map(|k| x[(k / m, k % m)]).collect();
+        let overlap = (0..m * m)
+            .map(|k| (0..n).map(|j| x[(j, k / m)] * x[(j, k % m)]).sum())
+            .collect();
+        let w: Vec<f64> = (0..n * n).map(|k| w0[(k / n, k % n)]).collect();
+        let hm = w0 * x;
+        let h: Vec<f64> = (0..n * m).map(|k| hm[(k / m, k % m)]).collect();
+        let select = |free: bool| -> Vec<Vec<u32>> {
+            (0..n)
+                .map(|i| {
+                    (0..n)
+                        .filter(|&j| j != i && (w0[(i, j)] == 0.0) == free)
+                        .map(|j| j as u32)
+                        .collect()
+                })
+                .collect()
+        };
+        Cp {
+            n,
+            m,
+            x: xs,
+            overlap,
+            w,
+            h,
+            free: select(true),
+            fixed: select(false),
+            q,
+            sweeps: 0,
+        }
+    }
+
+    /// Adds `e x_b` to row `a` of `H` and `e x_a` to row `b`.
+    #[inline]
+    fn correct(&mut self, a: usize, b: usize, e: f64) {
+        let m = self.m;
+        let (ha, hb) = (a * m, b * m);
+        for v in 0..m {
+            self.h[ha + v] += e * self.x[hb + v];
+            self.h[hb + v] += e * self.x[ha + v];
+        }
+    }
+
     /// One sweep over the patterns; returns whether any weight changed.
+    #[allow(clippy::needless_range_loop)]
     fn sweep(&mut self, targets: &[f64]) -> bool {
-        let (n, m) = self.x.shape();
+        let (n, m) = (self.n, self.m);
         let mut changed = false;
-        let mut c = vec![0.0; n];
+        let mut c = vec![false; n];
+        let mut flagged = Vec::with_capacity(n);
+        let mut s = vec![0.0; m];
         for (u, &target) in targets.iter().enumerate().take(m) {
-            let xu = self.x.column(u);
-            let h: DVector<f64> = &self.w * xu;
-            let mut any = false;
-            for i in 0..n {
-                c[i] = if 0.5 * xu[i] * h[i] < target - TOL {
-                    any = true;
-                    1.0
-                } else {
-                    0.0
-                };
+            flagged.clear();
+            for (i, ci) in c.iter_mut().enumerate() {
+                *ci = 0.5 * self.x[i * m + u] * self.h[i * m + u] < target - TOL;
+                if *ci {
+                    flagged.push(i);
+                }
             }
-            if !any {
+            if flagged.is_empty() {
                 continue;
             }
-            for &(i, j) in &self.free {
-                let k = c[i] + c[j];
-                if k != 0.0 {
-                    let old = self.w[(i, j)];
-                    let new = phi(old + self.q * k * xu[i] * xu[j]);
+            s.iter_mut().for_each(|v| *v = 0.0);
+            for &b in &flagged {
+                let xb = self.x[b * m + u];
+                for (sv, &xv) in s.iter_mut().zip(&self.x[b * m..(b + 1) * m]) {
+                    *sv += xb * xv;
+                }
+            }
+            for &i in &flagged {
+                let xi = self.x[i * m + u];
+                for k in 0..self.free[i].len() {
+                    let j = self.free[i][k] as usize;
+                    // A pair with both ends flagged is handled once, from its smaller end.
+                    if c[j] && j < i {
+                        continue;
+                    }
+                    let step = if c[j] { 2.0 } else { 1.0 };
+                    let intended = self.q * step * xi * self.x[j * m + u];
+                    let old = self.w[i * n + j];
+                    let new = phi(old + intended);
                     if new != old {
-                        self.w[(i, j)] = new;
-                        self.w[(j, i)] = new;
+                        self.w[i * n + j] = new;
+                        self.w[j * n + i] = new;
                         changed = true;
+                    }
+                    // Only real clips need a correction; a rounding-level difference between
+                    // `new − old` and `intended` is left out (the fields are resynchronized
+                    // exactly at the start of every attempt).
+                    let e = (new - old) - intended;
+                    if e.abs() > CLIP_EPS {
+                        self.correct(i, j, e);
+                    }
+                }
+                for k in 0..self.fixed[i].len() {
+                    let j = self.fixed[i][k] as usize;
+                    if c[j] && j < i {
+                        continue;
+                    }
+                    let step = if c[j] { 2.0 } else { 1.0 };
+                    self.correct(i, j, -self.q * step * xi * self.x[j * m + u]);
+                }
+            }
+            // The intended changes of all pairs, in closed form.
+            let cu = &self.overlap[u * m..(u + 1) * m];
+            for a in 0..n {
+                let xau = self.x[a * m + u];
+                let row = a * m..(a + 1) * m;
+                let (ha, xa) = (&mut self.h[row.clone()], &self.x[row]);
+                if c[a] {
+                    for v in 0..m {
+                        ha[v] += self.q * xau * (cu[v] + s[v] - 2.0 * xau * xa[v]);
+                    }
+                } else {
+                    for v in 0..m {
+                        ha[v] += self.q * xau * s[v];
                     }
                 }
             }
@@ -117,14 +226,28 @@ impl Cp<'_> {
     }
 
     fn reached(&self, targets: &[f64]) -> bool {
-        let h = &self.w * self.x;
-        (0..self.x.ncols()).all(|u| {
-            (0..self.x.nrows()).all(|i| 0.5 * self.x[(i, u)] * h[(i, u)] >= targets[u] - TOL)
+        let m = self.m;
+        (0..self.n).all(|i| {
+            (0..m).all(|u| 0.5 * self.x[i * m + u] * self.h[i * m + u] >= targets[u] - TOL)
         })
+    }
+
+    /// Recomputes `H = W X` exactly.
+    fn resync(&mut self) {
+        let (n, m) = (self.n, self.m);
+        let w = DMatrix::from_row_slice(n, n, &self.w);
+        let x = DMatrix::from_row_slice(n, m, &self.x);
+        let h = w * x;
+        for i in 0..n {
+            for u in 0..m {
+                self.h[i * m + u] = h[(i, u)];
+            }
+        }
     }
 
     /// Up to `limit` sweeps toward `targets`; whether they were reached.
     fn attempt(&mut self, targets: &[f64], limit: usize) -> bool {
+        self.resync();
         for _ in 0..limit {
             let changed = self.sweep(targets);
             if self.reached(targets) {
@@ -135,6 +258,19 @@ impl Cp<'_> {
             }
         }
         false
+    }
+
+    /// `min_{i,u} ½ x_i^u h_i^u` from the kept fields.
+    fn min_half(&self) -> f64 {
+        self.x
+            .iter()
+            .zip(&self.h)
+            .map(|(x, h)| 0.5 * x * h)
+            .fold(f64::INFINITY, f64::min)
+    }
+
+    fn matrix(&self) -> DMatrix<f64> {
+        DMatrix::from_row_slice(self.n, self.n, &self.w)
     }
 }
 
@@ -159,28 +295,17 @@ impl ConstrainedPerceptron {
         self.check()?;
         let x = patterns.to_matrix();
         let (n, m) = x.shape();
-        let w = fast_matrix(patterns);
-        let free = (0..n)
-            .flat_map(|i| ((i + 1)..n).map(move |j| (i, j)))
-            .filter(|&(i, j)| w[(i, j)] == 0.0)
-            .collect();
-        let mut cp = Cp {
-            x: &x,
-            w,
-            free,
-            q: self.q.unwrap_or(1.0 / n as f64),
-            sweeps: 0,
-        };
+        let mut cp = Cp::new(&x, &fast_matrix(patterns), self.q.unwrap_or(1.0 / n as f64));
         // Step 1.
-        let mut f = min_half_stability(&cp.w, &x);
+        let mut f = cp.min_half();
         // Step 2: raise the common target.
         loop {
-            let saved = cp.w.clone();
+            let saved = (cp.w.clone(), cp.h.clone());
             let targets = vec![f + self.delta_f; m];
             if cp.attempt(&targets, self.delta1) {
                 f += self.delta_f;
             } else {
-                cp.w = saved;
+                (cp.w, cp.h) = saved;
                 break;
             }
         }
@@ -190,27 +315,27 @@ impl ConstrainedPerceptron {
         while !active.is_empty() {
             let mut next = Vec::with_capacity(active.len());
             for &u in &active {
-                let saved = cp.w.clone();
+                let saved = (cp.w.clone(), cp.h.clone());
                 targets[u] += self.delta_f;
                 if cp.attempt(&targets, self.delta2) {
                     next.push(u);
                 } else {
-                    cp.w = saved;
+                    (cp.w, cp.h) = saved;
                     targets[u] -= self.delta_f;
                 }
             }
             active = next;
         }
-        let z = min_half_stability(&cp.w, &x);
-        let sweeps = cp.sweeps;
+        let w = cp.matrix();
+        let z = min_half_stability(&w, &x);
         let net = Network::new(
-            Dense::new(cp.w, DiagonalPolicy::SelfCoupling)?,
+            Dense::new(w, DiagonalPolicy::SelfCoupling)?,
             Encoding::Bipolar,
         );
         Ok((
             net,
             PerceptronReport {
-                iterations: sweeps,
+                iterations: cp.sweeps,
                 targets,
                 z,
             },
@@ -225,17 +350,6 @@ impl LearningRule for ConstrainedPerceptron {
 
     fn learn(&self, patterns: &Patterns) -> Result<Network<Dense>> {
         Ok(self.train(patterns)?.0)
-    }
-}
-
-/// Adds `eta · x_i x_j` to `W_ij` and `W_ji` for every `j ≠ i`.
-fn add_row_col(w: &mut DMatrix<f64>, xu: &[f64], i: usize, eta: f64) {
-    for j in 0..xu.len() {
-        if j != i {
-            let d = eta * xu[i] * xu[j];
-            w[(i, j)] += d;
-            w[(j, i)] += d;
-        }
     }
 }
 
@@ -284,26 +398,45 @@ impl KrauthMezard {
     }
 
     /// Learns and reports the number of updates.
+    ///
+    /// Every update adds `±η` to weights and fields, so they are kept as exact integer
+    /// multiples of `η` (`i32` counts): ties in the argmin are exact and the run does not
+    /// depend on rounding. The fields of all patterns are updated and scanned in one pass of
+    /// `O(N M)` per update (`hᵢ` of the updated row from the pattern overlaps `XᵀX`). The
+    /// counts need `max_updates · (N + 2) < 2³¹`; larger limits are rejected.
     pub fn train(&self, patterns: &Patterns) -> Result<(Network<Dense>, PerceptronReport)> {
         self.check()?;
         let x = patterns.to_matrix();
         let (n, m) = x.shape();
+        if self
+            .max_updates
+            .checked_mul(n + 2)
+            .is_none_or(|v| v >= i32::MAX as usize)
+        {
+            return Err(invalid(
+                "max_updates",
+                format!(
+                    "max_updates · (N + 2) must stay below 2³¹ (N = {n}, max_updates = {})",
+                    self.max_updates
+                ),
+            ));
+        }
         let eta = self.learning_rate.unwrap_or(1.0 / n as f64);
-        let mut w = DMatrix::<f64>::zeros(n, n);
-        let mut h = DMatrix::<f64>::zeros(n, m);
+        // Column-major ±1 patterns.
+        let xs: Vec<i32> = (0..n * m).map(|k| x[(k % n, k / n)] as i32).collect();
+        let overlap: Vec<i32> = (0..m * m)
+            .map(|k| {
+                let (u, v) = (k / m, k % m);
+                (0..n).map(|j| xs[u * n + j] * xs[v * n + j]).sum()
+            })
+            .collect();
+        // Counts: W = η·wc (row-major), H = η·hc (column-major).
+        let mut wc = vec![0i32; n * n];
+        let mut hc = vec![0i32; n * m];
         let mut updates = 0;
+        let (mut g, mut i, mut u) = (0i32, 0usize, 0usize);
         loop {
-            let mut best = (f64::INFINITY, 0, 0);
-            for u in 0..m {
-                for i in 0..n {
-                    let g = x[(i, u)] * h[(i, u)];
-                    if g < best.0 {
-                        best = (g, i, u);
-                    }
-                }
-            }
-            let (g, i, u) = best;
-            if g >= self.c {
+            if f64::from(g) * eta >= self.c {
                 break;
             }
             if updates >= self.max_updates {
@@ -312,22 +445,55 @@ impl KrauthMezard {
                     iterations: updates,
                 });
             }
-            let xu: Vec<f64> = x.column(u).iter().copied().collect();
-            add_row_col(&mut w, &xu, i, eta);
-            // Row i changed by d_j = η x_i x_j (j ≠ i); column i by the same.
-            for v in 0..m {
-                let mut row = 0.0;
-                for j in 0..n {
-                    if j != i {
-                        let d = eta * xu[i] * xu[j];
-                        row += d * x[(j, v)];
-                        h[(j, v)] += d * x[(i, v)];
-                    }
+            let xu = &xs[u * n..(u + 1) * n];
+            let xiu = xu[i];
+            for (j, &xju) in xu.iter().enumerate() {
+                if j != i {
+                    let d = xiu * xju;
+                    wc[i * n + j] += d;
+                    wc[j * n + i] += d;
                 }
-                h[(i, v)] += row;
             }
             updates += 1;
+            let mut best = (i32::MAX, 0, 0);
+            for v in 0..m {
+                let xiv = xs[v * n + i];
+                let col = &mut hc[v * n..(v + 1) * n];
+                // Row i gets x_i^u Σ_{j≠i} x_j^u x_j^v = x_i^u C_uv − x_i^v; the column pass
+                // below adds x_i^v at j = i, so subtract it twice first.
+                col[i] += xiu * overlap[u * m + v] - 2 * xiv;
+                let xv = &xs[v * n..(v + 1) * n];
+                // γ = x·h with x = ±1: (h ^ k) − k with k = x >> 1 (0 or −1).
+                let gamma = |h: i32, x: i32| (h ^ (x >> 1)) - (x >> 1);
+                let low = if xiu * xiv > 0 {
+                    col.iter_mut()
+                        .zip(xu)
+                        .zip(xv)
+                        .fold(i32::MAX, |acc, ((h, &a), &b)| {
+                            *h += a;
+                            acc.min(gamma(*h, b))
+                        })
+                } else {
+                    col.iter_mut()
+                        .zip(xu)
+                        .zip(xv)
+                        .fold(i32::MAX, |acc, ((h, &a), &b)| {
+                            *h -= a;
+                            acc.min(gamma(*h, b))
+                        })
+                };
+                if low < best.0 {
+                    let j = col
+                        .iter()
+                        .zip(xv)
+                        .position(|(&h, &b)| gamma(h, b) == low)
+                        .unwrap_or(0);
+                    best = (low, j, v);
+                }
+            }
+            (g, i, u) = best;
         }
+        let w = DMatrix::from_fn(n, n, |a, b| f64::from(wc[a * n + b]) * eta);
         let z = min_half_stability(&w, &x);
         let net = Network::new(Dense::with_zero_diagonal(w)?, Encoding::Bipolar);
         Ok((
@@ -466,6 +632,193 @@ impl LearningRule for Gardner {
     }
 }
 
+/// The plain implementations these rules were first written as: the test oracle of the
+/// fast paths above.
+#[cfg(test)]
+pub(crate) mod reference {
+    use super::*;
+
+    /// The constrained perceptron recomputing `W x^u` for every pattern of every sweep.
+    pub(crate) fn constrained_perceptron(
+        rule: &ConstrainedPerceptron,
+        patterns: &Patterns,
+    ) -> (DMatrix<f64>, usize, Vec<f64>) {
+        let x = patterns.to_matrix();
+        let (n, m) = x.shape();
+        let w = fast_matrix(patterns);
+        let free = (0..n)
+            .flat_map(|i| ((i + 1)..n).map(move |j| (i, j)))
+            .filter(|&(i, j)| w[(i, j)] == 0.0)
+            .collect();
+        let mut cp = Cp {
+            x: &x,
+            w,
+            free,
+            q: rule.q.unwrap_or(1.0 / n as f64),
+            sweeps: 0,
+        };
+        let mut f = min_half_stability(&cp.w, &x);
+        loop {
+            let saved = cp.w.clone();
+            let targets = vec![f + rule.delta_f; m];
+            if cp.attempt(&targets, rule.delta1) {
+                f += rule.delta_f;
+            } else {
+                cp.w = saved;
+                break;
+            }
+        }
+        let mut targets = vec![f; m];
+        let mut active: Vec<usize> = (0..m).collect();
+        while !active.is_empty() {
+            let mut next = Vec::with_capacity(active.len());
+            for &u in &active {
+                let saved = cp.w.clone();
+                targets[u] += rule.delta_f;
+                if cp.attempt(&targets, rule.delta2) {
+                    next.push(u);
+                } else {
+                    cp.w = saved;
+                    targets[u] -= rule.delta_f;
+                }
+            }
+            active = next;
+        }
+        (cp.w, cp.sweeps, targets)
+    }
+
+    /// State of the plain constrained perceptron.
+    struct Cp<'a> {
+        x: &'a DMatrix<f64>,
+        w: DMatrix<f64>,
+        free: Vec<(usize, usize)>,
+        q: f64,
+        sweeps: usize,
+    }
+
+    impl Cp<'_> {
+        /// One sweep over the patterns; returns whether any weight changed.
+        fn sweep(&mut self, targets: &[f64]) -> bool {
+            let (n, m) = self.x.shape();
+            let mut changed = false;
+            let mut c = vec![0.0; n];
+            for (u, &target) in targets.iter().enumerate().take(m) {
+                let xu = self.x.column(u);
+                let h: DVector<f64> = &self.w * xu;
+                let mut any = false;
+                for i in 0..n {
+                    c[i] = if 0.5 * xu[i] * h[i] < target - TOL {
+                        any = true;
+                        1.0
+                    } else {
+                        0.0
+                    };
+                }
+                if !any {
+                    continue;
+                }
+                for &(i, j) in &self.free {
+                    let k = c[i] + c[j];
+                    if k != 0.0 {
+                        let old = self.w[(i, j)];
+                        let new = phi(old + self.q * k * xu[i] * xu[j]);
+                        if new != old {
+                            self.w[(i, j)] = new;
+                            self.w[(j, i)] = new;
+                            changed = true;
+                        }
+                    }
+                }
+            }
+            self.sweeps += 1;
+            changed
+        }
+
+        fn reached(&self, targets: &[f64]) -> bool {
+            let h = &self.w * self.x;
+            (0..self.x.ncols()).all(|u| {
+                (0..self.x.nrows()).all(|i| 0.5 * self.x[(i, u)] * h[(i, u)] >= targets[u] - TOL)
+            })
+        }
+
+        /// Up to `limit` sweeps toward `targets`; whether they were reached.
+        fn attempt(&mut self, targets: &[f64], limit: usize) -> bool {
+            for _ in 0..limit {
+                let changed = self.sweep(targets);
+                if self.reached(targets) {
+                    return true;
+                }
+                if !changed {
+                    return false;
+                }
+            }
+            false
+        }
+    }
+
+    /// Adds `eta · x_i x_j` to `W_ij` and `W_ji` for every `j ≠ i`.
+    fn add_row_col(w: &mut DMatrix<f64>, xu: &[f64], i: usize, eta: f64) {
+        for j in 0..xu.len() {
+            if j != i {
+                let d = eta * xu[i] * xu[j];
+                w[(i, j)] += d;
+                w[(j, i)] += d;
+            }
+        }
+    }
+
+    /// Krauth–Mézard as first written: floating-point fields, a full argmin scan per update.
+    pub(crate) fn krauth_mezard(
+        rule: &KrauthMezard,
+        patterns: &Patterns,
+    ) -> Result<(DMatrix<f64>, usize)> {
+        rule.check()?;
+        let x = patterns.to_matrix();
+        let (n, m) = x.shape();
+        let eta = rule.learning_rate.unwrap_or(1.0 / n as f64);
+        let mut w = DMatrix::<f64>::zeros(n, n);
+        let mut h = DMatrix::<f64>::zeros(n, m);
+        let mut updates = 0;
+        loop {
+            let mut best = (f64::INFINITY, 0, 0);
+            for u in 0..m {
+                for i in 0..n {
+                    let g = x[(i, u)] * h[(i, u)];
+                    if g < best.0 {
+                        best = (g, i, u);
+                    }
+                }
+            }
+            let (g, i, u) = best;
+            if g >= rule.c {
+                break;
+            }
+            if updates >= rule.max_updates {
+                return Err(MemoryError::NotConverged {
+                    rule: "krauth_mezard",
+                    iterations: updates,
+                });
+            }
+            let xu: Vec<f64> = x.column(u).iter().copied().collect();
+            add_row_col(&mut w, &xu, i, eta);
+            // Row i changed by d_j = η x_i x_j (j ≠ i); column i by the same.
+            for v in 0..m {
+                let mut row = 0.0;
+                for j in 0..n {
+                    if j != i {
+                        let d = eta * xu[i] * xu[j];
+                        row += d * x[(j, v)];
+                        h[(j, v)] += d * x[(i, v)];
+                    }
+                }
+                h[(i, v)] += row;
+            }
+            updates += 1;
+        }
+        Ok((w, updates))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -478,6 +831,57 @@ mod tests {
         let (_, report) = ConstrainedPerceptron::default().train(&p).unwrap();
         assert!(report.z >= fast - 1e-9);
         assert!(report.z > fast, "{} vs {fast}", report.z);
+    }
+
+    fn small_set(n: usize, m: usize, seed: u64) -> Patterns {
+        Patterns::random(n, m, &mut rng_from_seed(seed)).unwrap()
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 32, ..Default::default() })]
+
+        /// The incremental constrained perceptron makes the same updates as the plain one:
+        /// same sweeps, same targets, same weights (up to the rounding of kept fields).
+        #[test]
+        fn perceptron_matches_reference(n in 4usize..28, m in 1usize..6, seed: u64, delta in 1usize..12) {
+            let p = small_set(n, m, seed);
+            let rule = ConstrainedPerceptron { delta1: delta, delta2: delta, ..Default::default() };
+            let (net, report) = rule.train(&p).unwrap();
+            let (w, sweeps, targets) = reference::constrained_perceptron(&rule, &p);
+            proptest::prop_assert_eq!(report.iterations, sweeps);
+            proptest::prop_assert_eq!(&report.targets, &targets);
+            let diff = (net.couplings().matrix() - w).abs().max();
+            proptest::prop_assert!(diff < 1e-9, "max weight difference {}", diff);
+        }
+
+        /// Integer Krauth–Mézard equals the floating-point reference exactly where the
+        /// reference's arithmetic is exact (η = 1/N with N a power of two).
+        #[test]
+        fn km_matches_reference(k in 2u32..6, m in 1usize..5, seed: u64, c in 1u32..6) {
+            let n = 1usize << k;
+            let p = small_set(n, m, seed);
+            let rule = KrauthMezard { c: f64::from(c), max_updates: 20_000, ..Default::default() };
+            match (rule.train(&p), reference::krauth_mezard(&rule, &p)) {
+                (Ok((net, report)), Ok((w, updates))) => {
+                    proptest::prop_assert_eq!(report.iterations, updates);
+                    proptest::prop_assert!(net.couplings().matrix() == &w);
+                }
+                (Err(MemoryError::NotConverged { iterations: a, .. }),
+                 Err(MemoryError::NotConverged { iterations: b, .. })) => proptest::prop_assert_eq!(a, b),
+                (a, b) => proptest::prop_assert!(false, "{:?} vs {:?}", a.map(|r| r.1), b.map(|r| r.1)),
+            }
+        }
+    }
+
+    #[test]
+    fn km_rejects_update_limits_beyond_the_counters() {
+        let p = small_set(8, 2, 1);
+        let r = KrauthMezard {
+            max_updates: usize::MAX / 2,
+            ..Default::default()
+        }
+        .train(&p);
+        assert!(matches!(r, Err(MemoryError::InvalidParams { .. })));
     }
 
     #[test]

@@ -3,13 +3,13 @@
 use hopfield_core::rand::RngExt;
 use hopfield_core::{Encoding, Schedule, State, TieRule, rng_from_seed};
 use hopfield_memory::analysis::{analyze, hamming_one_pairs};
-use hopfield_memory::experiments::{ExperimentConfig, l1, l2};
+use hopfield_memory::experiments::{DesignsConfig, ExperimentConfig, designs, l1, l2};
 use hopfield_memory::recall::{
     CapacityConfig, FinalState, RecallConfig, capacity_sweep, corrupt, one_sync_step, recall,
 };
 use hopfield_memory::rules::{
-    ConstrainedPerceptron, FastRule, Gardner, Hebbian, KrauthMezard, LearningRule, LpMode,
-    MaxMinLp, Projection, ProjectionBuilder, Storkey,
+    ConstrainedPerceptron, FastRule, Gardner, Hebbian, KrauthMezard, LearningRule, LpBackend,
+    LpMode, MaxMinLp, Projection, ProjectionBuilder, Storkey,
 };
 use hopfield_memory::{MemoryError, Patterns};
 use proptest::prelude::*;
@@ -51,13 +51,30 @@ proptest! {
         let lp = MaxMinLp::default().solve(&p).unwrap();
         let z_fast = z_of(&FastRule, &p);
         let (_, pr) = ConstrainedPerceptron::default().train(&p).unwrap();
-        prop_assert!(lp.objective >= z_fast - 1e-7, "{} < fast {}", lp.objective, z_fast);
-        prop_assert!(lp.objective >= pr.z - 1e-7, "{} < perceptron {}", lp.objective, pr.z);
-        prop_assert!((lp.achieved - lp.objective).abs() < 1e-7);
+        let r = lp.report;
+        prop_assert!(r.objective >= z_fast - 1e-7, "{} < fast {}", r.objective, z_fast);
+        prop_assert!(r.objective >= pr.z - 1e-7, "{} < perceptron {}", r.objective, pr.z);
+        prop_assert!(r.gap <= 1e-6 && r.gap >= -1e-9, "{r:?}");
+        // The objective is the network's own min ½γ.
+        prop_assert!((z_of(&MaxMinLp::default(), &p) - r.objective).abs() < 1e-9);
         prop_assert!(analyze(&lp.network, &p, TieRule::High).unwrap().all_stored());
         // The row LPs relax symmetry: their minimum is an upper bound.
         let rows = MaxMinLp { mode: LpMode::RowDecoupled, ..Default::default() }.solve(&p).unwrap();
-        prop_assert!(rows.objective >= lp.objective - 1e-7);
+        prop_assert!(rows.report.bound >= r.objective - 1e-7);
+        prop_assert!((rows.report.bound - r.decoupled_bound).abs() < 1e-9);
+    }
+
+    /// The native solver agrees with the generic LP (good_lp + microlp) on the full symmetric
+    /// program: same optimum within tolerance, both networks attain it.
+    #[test]
+    fn native_matches_generic_lp(n in 2usize..14, m in 1usize..6, seed in any::<u64>()) {
+        let p = random_set(n, m, seed);
+        let native = MaxMinLp::default().solve(&p).unwrap().report;
+        let generic = MaxMinLp { backend: LpBackend::Microlp, ..Default::default() }
+            .solve(&p).unwrap().report;
+        prop_assert!((native.objective - generic.bound).abs() < 1e-6, "{native:?} vs {generic:?}");
+        prop_assert!((native.objective - generic.objective).abs() < 1e-6, "{native:?} vs {generic:?}");
+        prop_assert!(native.bound >= generic.objective - 1e-9);
     }
 
     #[test]
@@ -128,7 +145,7 @@ fn lp_matches_brute_force_on_three_neurons() {
             }
             best = best.max(z);
         }
-        let lp = MaxMinLp::default().solve(&p).unwrap();
+        let lp = MaxMinLp::default().solve(&p).unwrap().report;
         assert!(
             lp.objective >= best - 1e-9,
             "seed {seed}: LP {} < grid {best}",
@@ -140,6 +157,7 @@ fn lp_matches_brute_force_on_three_neurons() {
             "seed {seed}: LP {} vs grid {best}",
             lp.objective
         );
+        assert!(lp.bound - lp.objective <= 1e-7, "{lp:?}");
     }
 }
 
@@ -466,4 +484,40 @@ fn binary_hebbian_recalls_like_bipolar() {
     }
     // The comparison is only a test of tie handling if ties occur.
     assert!(stored_ties > 0);
+}
+
+#[test]
+fn designs_compare_under_the_lp_ceiling() {
+    let config = DesignsConfig {
+        n: 32,
+        ms: vec![2, 5],
+        probes: 3,
+        ..Default::default()
+    };
+    let rows = designs(&config).unwrap();
+    assert_eq!(rows.len(), 8);
+    for m in [2, 5] {
+        let by = |d: &str| rows.iter().find(|r| r.m == m && r.design == d).unwrap();
+        let lp = by("maxmin_lp");
+        assert!(lp.lp_gap.unwrap() <= 1e-6, "{lp:?}");
+        let ceiling = lp.radii.unwrap().f_min + lp.lp_gap.unwrap();
+        // No symmetric W beats the LP on min F̃; with per-row normalization F ≤ the decoupled
+        // bound, which the LP attains here.
+        for d in ["fast", "constrained_perceptron", "krauth_mezard"] {
+            if let Some(s) = by(d).radii {
+                assert!(s.f_min <= ceiling + 1e-7, "{d} {s:?} vs LP {ceiling}");
+            }
+        }
+        assert!(by("fast").all_stored && lp.all_stored);
+        assert!(
+            by("constrained_perceptron").radii.unwrap().f_min >= by("fast").radii.unwrap().f_min
+        );
+        for r in rows.iter().filter(|r| r.m == m) {
+            if let Some(f) = r.recalled {
+                assert!((0.0..=1.0).contains(&f));
+            }
+        }
+    }
+    // Deterministic for a seed.
+    assert_eq!(rows, designs(&config).unwrap());
 }
