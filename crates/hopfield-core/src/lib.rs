@@ -69,6 +69,7 @@
 //!   A zero field is tested exactly (`== 0.0`), so ties are exact for integer weights.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+mod batch;
 mod couplings;
 mod dynamics;
 mod error;
@@ -79,8 +80,10 @@ pub mod convert;
 pub mod io;
 pub mod rng;
 
+pub use batch::{BatchForm, BatchPlan, BatchView, Precision};
 pub use couplings::{
-    Couplings, Dense, DiagonalPolicy, Rescale, SYMMETRY_TOLERANCE, Sparse, SparseBuilder, Weight,
+    Couplings, Dense, DiagonalPolicy, LowRank, Rescale, SYMMETRY_TOLERANCE, Sparse, SparseBuilder,
+    Weight,
 };
 pub use dynamics::{
     Dynamics, EnergyTrace, FnObserver, NoObserver, Observer, RunConfig, RunReport, Schedule,

@@ -3,6 +3,7 @@
 use nalgebra::{DMatrix, DVectorView, DVectorViewMut};
 
 use super::{Couplings, DiagonalPolicy, Rescale, check_diagonal, check_symmetric_pair};
+use crate::batch::{BatchView, ViewKind};
 use crate::error::{CoreError, Result};
 
 /// The scalar a [`Dense`] matrix stores: `f64` (default) or `f32`.
@@ -175,6 +176,10 @@ impl Couplings for Dense<f64> {
         let mut y = DVectorViewMut::from_slice(out, n);
         y.gemv(1.0, &self.w, &s, 0.0);
     }
+
+    fn batch_view(&self) -> Option<BatchView<'_>> {
+        Some(BatchView(ViewKind::Dense64(&self.w)))
+    }
 }
 
 impl Couplings for Dense<f32> {
@@ -214,6 +219,10 @@ impl Couplings for Dense<f32> {
         for (o, &v) in out.iter_mut().zip(y.iter()) {
             *o = f64::from(v);
         }
+    }
+
+    fn batch_view(&self) -> Option<BatchView<'_>> {
+        Some(BatchView(ViewKind::Dense32(&self.w)))
     }
 }
 
