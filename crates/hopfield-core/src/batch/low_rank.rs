@@ -26,6 +26,8 @@ enum Coef<'a, T: Real> {
 pub(crate) struct LowRankKernel<'a, T: Real> {
     /// `Xᵀ` (`M × N`).
     xt: Cow<'a, DMatrix<T>>,
+    /// `X` (`N × M`), for the products `H = X Q`.
+    x: DMatrix<T>,
     coef: Coef<'a, T>,
     corr: Vec<T>,
     bias: Vec<T>,
@@ -90,7 +92,7 @@ pub(crate) fn plan<'a>(lr: &'a LowRank, bias: &[f64]) -> Result<Engine<'a>> {
     let corr64 = corr.to_vec();
     Ok(match (exact, lr.coef()) {
         (Some(Precision::ExactF32), Coefficients::Scale(s)) => {
-            if m.checked_mul(n).is_none_or(|e| e > MAX_BATCH_ELEMENTS) {
+            if m.checked_mul(n).is_none_or(|e| e > MAX_BATCH_ELEMENTS / 2) {
                 return Err(CoreError::InvalidParameter {
                     name: "network",
                     reason: format!("{m} × {n} pattern values exceed the batch engine's limit"),
@@ -98,6 +100,7 @@ pub(crate) fn plan<'a>(lr: &'a LowRank, bias: &[f64]) -> Result<Engine<'a>> {
             }
             Engine::LowRank32(LowRankKernel {
                 xt: Cow::Owned(xt.map(f32::of)),
+                x: xt.transpose().map(f32::of),
                 coef: Coef::Scale(f32::of(*s)),
                 corr: corr.iter().map(|&c| f32::of(c)).collect(),
                 bias: bias.iter().map(|&b| f32::of(b)).collect(),
@@ -128,6 +131,7 @@ pub(crate) fn plan<'a>(lr: &'a LowRank, bias: &[f64]) -> Result<Engine<'a>> {
             };
             Engine::LowRank64(LowRankKernel {
                 xt: Cow::Borrowed(xt),
+                x: xt.transpose(),
                 coef,
                 corr: corr.to_vec(),
                 bias: bias.to_vec(),
@@ -162,19 +166,21 @@ impl<T: Real> LowRankKernel<'_, T> {
         }
         let (m, n) = self.xt.shape();
         let k = cols.len();
-        // Hᵀ (k × N) = Qᵀ (k × M) · Xᵀ (M × N): both operands in their natural layouts.
         let mk = DMatrix::from_fn(m, k, |u, c| mo[(u, cols[c])]);
-        let (alpha, qt) = match &self.coef {
-            Coef::Scale(s) => (*s, mk.transpose()),
-            Coef::Matrix { a, .. } => (T::one(), (a.map(T::of) * &mk).transpose()),
-        };
-        let mut ht = DMatrix::<T>::zeros(k, n);
-        ht.gemm(alpha, &qt, &*self.xt, T::zero());
+        let mut hk = DMatrix::<T>::zeros(n, k);
+        match &self.coef {
+            Coef::Scale(s) => hk.gemm(*s, &self.x, &mk, T::zero()),
+            Coef::Matrix { a, .. } => {
+                let q = a.map(T::of) * &mk;
+                hk.gemm(T::one(), &self.x, &q, T::zero());
+            }
+        }
         for (c, &p) in cols.iter().enumerate() {
             let sp = batch.s.column(p);
             let mut hp = h.column_mut(p);
+            let src = hk.column(c);
             for i in 0..n {
-                hp[i] = ht[(c, i)] + self.corr[i] * sp[i] + self.bias[i];
+                hp[i] = src[i] + self.corr[i] * sp[i] + self.bias[i];
             }
         }
     }

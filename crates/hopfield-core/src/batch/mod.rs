@@ -216,6 +216,17 @@ impl Certify {
         b == 0.0 || h.abs() > b * (self.c0 + self.c1 * flips as f64)
     }
 
+    /// Whether any field of `h` (one state's fields after `flips` flips) is uncertain.
+    pub(crate) fn any_uncertain<T: Real>(&self, h: &[T], flips: u64) -> bool {
+        let k = self.c0 + self.c1 * flips as f64;
+        let mut uncertain = 0u32;
+        for (&f, &b) in h.iter().zip(&self.base) {
+            let f = f.to64();
+            uncertain += u32::from(b != 0.0 && f.abs() <= b * k);
+        }
+        uncertain > 0
+    }
+
     pub(crate) fn is_exact(&self) -> bool {
         self.base.is_empty()
     }
@@ -498,8 +509,14 @@ impl<'n, C: Couplings> BatchPlan<'n, C> {
         } else {
             Some((states.to_vec(), rngs.to_vec()))
         };
+        let mut s = DMatrix::<T>::zeros(n, b);
+        for (col, state) in s.as_mut_slice().chunks_exact_mut(n).zip(states.iter()) {
+            for (v, &x) in col.iter_mut().zip(state.as_slice()) {
+                *v = T::of(x);
+            }
+        }
         let mut batch = Batch {
-            s: DMatrix::from_fn(n, b, |i, p| T::of(states[p].as_slice()[i])),
+            s,
             high: T::of(encoding.high()),
             low: T::of(encoding.low()),
         };
@@ -518,9 +535,10 @@ impl<'n, C: Couplings> BatchPlan<'n, C> {
         for (p, outcome) in outcomes.into_iter().enumerate() {
             match outcome {
                 Some((termination, steps, flips, energy)) => {
-                    let col = batch.s.column(p);
-                    for (i, &v) in col.iter().enumerate() {
-                        states[p].set(i, v == batch.high);
+                    let col = &batch.s.as_slice()[p * n..(p + 1) * n];
+                    // The kernel's values are the encoding's low or high values, exactly.
+                    for (x, &v) in states[p].values_mut().iter_mut().zip(col) {
+                        *x = v.to64();
                     }
                     reports.push(RunReport {
                         termination,

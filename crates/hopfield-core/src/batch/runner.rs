@@ -109,7 +109,7 @@ pub(crate) fn run_sync<T: Real, K: Kernel<T>>(
     tie: TieRule,
     max_steps: u64,
 ) -> Vec<Outcome> {
-    let n = k.n();
+    let _ = k.n();
     let b = batch.s.ncols();
     let mut out: Vec<Outcome> = vec![None; b];
     if max_steps == 0 {
@@ -131,24 +131,20 @@ pub(crate) fn run_sync<T: Real, K: Kernel<T>>(
         for &p in &active {
             let c = &mut cur[p];
             c.clear();
-            let mut uncertain = false;
-            {
+            let uncertain = {
                 let hc = h.column(p);
                 let sc = batch.s.column(p);
-                let (hc, sc) = (hc.as_slice(), sc.as_slice());
-                for i in 0..n {
-                    let f = hc[i].to64();
-                    if !cert.certain(i, f, flips[p]) {
-                        uncertain = true;
-                        break;
-                    }
-                    let is_high = sc[i] == high;
-                    if tie.next_is_high(f, is_high) != is_high {
-                        #[allow(clippy::cast_possible_truncation)]
-                        c.push(i as u32);
-                    }
-                }
-            }
+                decide(
+                    cert,
+                    tie,
+                    hc.as_slice(),
+                    sc.as_slice(),
+                    high,
+                    low,
+                    flips[p],
+                    c,
+                )
+            };
             if uncertain {
                 continue; // `out[p]` stays `None`: rerun by the reference.
             }
@@ -187,4 +183,56 @@ pub(crate) fn run_sync<T: Real, K: Kernel<T>>(
         active = moved;
     }
     out
+}
+
+/// Collects into `flips` the neurons a synchronous step flips; returns `true` if a decision
+/// could not be certified.
+#[allow(clippy::too_many_arguments)]
+fn decide<T: Real>(
+    cert: &super::Certify,
+    tie: TieRule,
+    h: &[T],
+    s: &[T],
+    high: T,
+    low: T,
+    flips_so_far: u64,
+    flips: &mut Vec<u32>,
+) -> bool {
+    let n = h.len();
+    // Certified kernels: every field must clear its rounding bound (a vectorized pass); then
+    // the decisions are exact decisions on the true signs, and zero fields (possible only
+    // where the bound is zero) follow the tie rule as below.
+    if !cert.is_exact() && cert.any_uncertain(h, flips_so_far) {
+        return true;
+    }
+    {
+        // A neuron flips when its field disagrees with its value (`f · (s − mid) < 0`), or at
+        // a zero field under `TieRule::High` when it is low. A vectorized first pass counts
+        // candidates; most steps of a converging state have none.
+        let mid = (high + low) * T::of(0.5);
+        let tie_high = tie == TieRule::High;
+        let mut candidates = 0u32;
+        for (&f, &v) in h.iter().zip(s) {
+            let d = f * (v - mid);
+            candidates += u32::from(d < T::zero()) + u32::from(tie_high && f == T::zero());
+        }
+        if candidates == 0 {
+            return false;
+        }
+        // Branch-free collection: write every index, advance past the flipping ones.
+        flips.clear();
+        flips.resize(n, 0);
+        let mut count = 0usize;
+        for (i, (&f, &v)) in h.iter().zip(s).enumerate() {
+            let d = f * (v - mid);
+            let flip = (d < T::zero()) | (tie_high & (f == T::zero()) & (v != high));
+            #[allow(clippy::cast_possible_truncation)]
+            {
+                flips[count] = i as u32;
+            }
+            count += usize::from(flip);
+        }
+        flips.truncate(count);
+    }
+    false
 }

@@ -1,7 +1,7 @@
 //! The Hebbian (outer-product) rule, ±1 and seed 001's 0/1 form with thresholds.
 
 use hopfield_core::nalgebra::DMatrix;
-use hopfield_core::{Dense, Encoding, Network};
+use hopfield_core::{Dense, DiagonalPolicy, Encoding, LowRank, Network};
 
 use super::LearningRule;
 use crate::error::Result;
@@ -31,6 +31,36 @@ pub struct Hebbian {
 pub(crate) fn outer_product_sum(patterns: &Patterns) -> DMatrix<f64> {
     let x = patterns.to_matrix();
     &x * x.transpose()
+}
+
+impl Hebbian {
+    /// The same couplings kept in pattern space: `W = s X Xᵀ` with a zero diagonal as a
+    /// [`LowRank`] matrix, `O(N M)` memory and time instead of `O(N²)` and `O(N² M)`. Fields,
+    /// and so recall, are exactly those of [`learn`](LearningRule::learn)'s dense matrix when
+    /// `normalize` is off (integer arithmetic both ways). With `normalize`, the low-rank field
+    /// is the exact integer field times `1/N`: a mathematically zero field is exactly zero
+    /// here (the tie rule decides it) where the dense `1/N` weights may leave a rounding
+    /// residue.
+    ///
+    /// ```
+    /// use hopfield_memory::Patterns;
+    /// use hopfield_memory::rules::{Hebbian, LearningRule};
+    /// use hopfield_memory::hopfield_core::{Couplings, rng_from_seed};
+    /// let p = Patterns::random(40, 3, &mut rng_from_seed(1))?;
+    /// let low = Hebbian::default().learn_low_rank(&p)?;
+    /// let dense = Hebbian::default().learn(&p)?;
+    /// assert_eq!(low.couplings().weight(3, 17), dense.couplings().weight(3, 17));
+    /// # Ok::<(), hopfield_memory::MemoryError>(())
+    /// ```
+    pub fn learn_low_rank(&self, patterns: &Patterns) -> Result<Network<LowRank>> {
+        let scale = if self.normalize {
+            1.0 / patterns.n() as f64
+        } else {
+            1.0
+        };
+        let w = LowRank::outer_products(patterns.to_matrix(), scale, DiagonalPolicy::Zero)?;
+        Ok(Network::new(w, Encoding::Bipolar))
+    }
 }
 
 impl LearningRule for Hebbian {

@@ -2,7 +2,7 @@
 //! incremental (Greville).
 
 use hopfield_core::nalgebra::{DMatrix, DVector};
-use hopfield_core::{Dense, DiagonalPolicy, Encoding, Network, State};
+use hopfield_core::{Dense, DiagonalPolicy, Encoding, LowRank, Network, State};
 
 use super::{LearningRule, check_positive, invalid, symmetrize};
 use crate::error::{MemoryError, Result};
@@ -38,6 +38,43 @@ impl Projection {
     /// Checks the parameters.
     pub fn check(&self) -> Result<()> {
         check_positive("tolerance", self.tolerance)
+    }
+
+    /// The same projector kept in pattern space: `W = X A Xᵀ` with `A = (XᵀX)⁺` as a
+    /// [`LowRank`] matrix (`O(N M)` memory, `O(N M²)` time). `A = V Σ⁻² Vᵀ` comes from the SVD
+    /// `X = U Σ Vᵀ` with singular values at or below `tolerance` dropped, as in
+    /// [`learn`](LearningRule::learn), so both are `X X⁺` up to rounding.
+    ///
+    /// Projection weights are not integers, so the dense and low-rank forms agree up to
+    /// rounding (about `1e-15`), not bit for bit: recall from either ends in the same states
+    /// unless some field comes within rounding of zero. Each form's batched recall equals its
+    /// own plain dynamics exactly (see [`hopfield_core::Precision::Certified`]).
+    pub fn learn_low_rank(&self, patterns: &Patterns) -> Result<Network<LowRank>> {
+        self.check()?;
+        let x = patterns.to_matrix();
+        let svd = x.clone().svd(false, true);
+        let v_t = svd
+            .v_t
+            .ok_or_else(|| MemoryError::Solver("the SVD did not return V".into()))?;
+        let m = x.ncols();
+        let mut a = DMatrix::zeros(m, m);
+        for (k, &sigma) in svd.singular_values.iter().enumerate() {
+            if sigma > self.tolerance {
+                let row = v_t.row(k);
+                let inv = 1.0 / (sigma * sigma);
+                for u in 0..m {
+                    for v in 0..m {
+                        a[(u, v)] += inv * row[u] * row[v];
+                    }
+                }
+            }
+        }
+        let policy = if self.zero_diagonal {
+            DiagonalPolicy::Zero
+        } else {
+            DiagonalPolicy::SelfCoupling
+        };
+        Ok(Network::new(LowRank::new(x, a, policy)?, Encoding::Bipolar))
     }
 }
 
