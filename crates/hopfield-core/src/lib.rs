@@ -18,6 +18,9 @@
 //!   [`Schedule::FixedOrder`]) and [`Schedule::Synchronous`] updates with every local field
 //!   kept current incrementally, ending in a [`Termination`] (fixed point, two-cycle, step
 //!   limit, stopped by an [`Observer`]).
+//! - [`LowRank`]: Hebbian and projection couplings kept in pattern space (`O(N M)`).
+//! - [`batch`]: [`BatchPlan`], many states against one network with matrix products, ending
+//!   exactly where [`Dynamics`] ends each of them.
 //! - [`convert`]: the exact map between a ±1 network and its 0/1 equivalent.
 //! - [`io`]: a versioned JSON file format with validation on load.
 //! - [`rng`]: the one named generator, [`HopfieldRng`], and per-trial [`derive_seed`].
@@ -69,7 +72,7 @@
 //!   A zero field is tested exactly (`== 0.0`), so ties are exact for integer weights.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
-mod batch;
+pub mod batch;
 mod couplings;
 mod dynamics;
 mod error;

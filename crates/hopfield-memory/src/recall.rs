@@ -154,9 +154,9 @@ fn classify_with_overlaps(s: &[f64], patterns: &Patterns, overlaps: &[i64]) -> F
                 if pair + top1 < n {
                     continue;
                 }
-                for c in (b + 1)..m {
+                for (c, &mc) in overlaps.iter().enumerate().skip(b + 1) {
                     for ec in [1, -1] {
-                        if pair + ec * overlaps[c] < n {
+                        if pair + ec * mc < n {
                             continue;
                         }
                         let (xa, xb, xc) = (x(a), x(b), x(c));

@@ -196,7 +196,7 @@ fn measure<C: Couplings>(
     let (form, precision) = (plan.form(), plan.precision());
     drop(plan);
     let t = if args.classify {
-        if args.probes % patterns.m() != 0 {
+        if !args.probes.is_multiple_of(patterns.m()) {
             bail!("--classify needs --probes to be a multiple of --m");
         }
         let config = RecallConfig {

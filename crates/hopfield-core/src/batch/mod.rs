@@ -1,7 +1,7 @@
 //! Batched dynamics: many states run against one network with matrix products.
 //!
 //! [`BatchPlan`] runs a batch of states under the same schedules, tie rules, step limits and
-//! terminations as [`Dynamics::run`](crate::Dynamics::run), and returns, for every state, the
+//! terminations as [`Dynamics::run`], and returns, for every state, the
 //! final state and the [`RunReport`] the plain dynamics would return (same termination, steps
 //! and flips; the energy up to rounding). It never starts threads: callers split large batches
 //! and run the parts in parallel (hopfield-memory does, with rayon).
@@ -19,7 +19,7 @@
 //! - **Asynchronous** schedules run state by state from the batched first fields: dense
 //!   fields are updated per flip (`O(N)`), low-rank states keep only their overlaps (a
 //!   decision costs `O(M)`, a flip `O(M)`). Each state draws from its own RNG exactly as
-//!   [`Dynamics::run`](crate::Dynamics::run) does, so both give the same trajectory.
+//!   [`Dynamics::run`] does, so both give the same trajectory.
 //!
 //! # Exactness ([`Precision`])
 //! - **Exact** (`ExactF32`, `ExactF64`): when every weight, bias and coefficient is an
@@ -34,10 +34,10 @@
 //!   computations (`|h_i| > 2.2 u (c₀ + c₁ t) R_i`, with `R_i` a bound on every partial sum
 //!   of neuron `i`'s field, `t` the flips so far and `u` the unit roundoff). A decision the
 //!   bound cannot certify (a field within rounding of zero) sends that state back to the
-//!   plain [`Dynamics`](crate::Dynamics) from its start state and RNG, so the final states,
+//!   plain [`Dynamics`] from its start state and RNG, so the final states,
 //!   terminations, steps and flips are again identical to the plain path.
 //! - **Reference**: couplings without a batched view (sparse and structured couplings) run
-//!   each state through [`Dynamics`](crate::Dynamics).
+//!   each state through [`Dynamics`].
 //!
 //! ```
 //! use hopfield_core::{rng_from_seed, BatchPlan, DiagonalPolicy, Encoding, LowRank, Network,
@@ -81,7 +81,7 @@ use crate::state::{State, TieRule};
 /// A read-only view of couplings that the batched engine understands (see
 /// [`Couplings::batch_view`]). Only this crate's [`Dense`](crate::Dense) and
 /// [`LowRank`] couplings can make one; other couplings return `None` and run through
-/// [`Dynamics`](crate::Dynamics).
+/// [`Dynamics`].
 pub struct BatchView<'a>(pub(crate) ViewKind<'a>);
 
 pub(crate) enum ViewKind<'a> {
@@ -100,7 +100,7 @@ impl fmt::Debug for BatchView<'_> {
     }
 }
 
-/// How a [`BatchPlan`] computes local fields; see the [module docs](self).
+/// How a [`BatchPlan`] computes local fields; see the [module docs](crate::batch).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
@@ -112,7 +112,7 @@ pub enum Precision {
     /// `f64` with every decision certified against a rounding bound; uncertain states rerun
     /// through the plain dynamics.
     Certified,
-    /// No batched kernel: every state runs through [`Dynamics`](crate::Dynamics).
+    /// No batched kernel: every state runs through [`Dynamics`].
     Reference,
 }
 
@@ -354,7 +354,7 @@ enum Engine<'n> {
     LowRank64(low_rank::LowRankKernel<'n, f64>),
 }
 
-/// A network prepared for batched runs (see the [module docs](self)).
+/// A network prepared for batched runs (see the [module docs](crate::batch)).
 ///
 /// Preparing costs one pass over the couplings (`O(N²)` dense, `O(N M)` low rank): it checks
 /// which [`Precision`] applies and converts the weights once. A plan is `Sync`: run disjoint
@@ -415,7 +415,7 @@ impl<'n, C: Couplings> BatchPlan<'n, C> {
     }
 
     /// Runs every state of `states` under `config` and `tie`, in place, with `rngs[p]` driving
-    /// state `p`'s schedule exactly as [`Dynamics::run`](crate::Dynamics::run) would (and
+    /// state `p`'s schedule exactly as [`Dynamics::run`] would (and
     /// advanced as it would be). Returns one report per state. No observer is called, so no
     /// run ends in [`Termination::Stopped`].
     ///

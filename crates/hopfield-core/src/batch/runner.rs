@@ -42,7 +42,7 @@ pub(crate) fn run_async<O: Oracle, R: Rng + ?Sized>(
         Schedule::RandomNeuron => {
             let mut idle = 0usize;
             while steps < max_steps {
-                if steps % n as u64 == 0 {
+                if steps.is_multiple_of(n as u64) {
                     o.refresh();
                 }
                 let i = rng.random_range(0..n);

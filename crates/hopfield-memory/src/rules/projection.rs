@@ -83,13 +83,15 @@ impl Range {
             let l = chol.l();
             let diag = l.diagonal();
             let (lo, hi) = (diag.min(), diag.max());
-            if lo > 0.0 && hi / lo <= 1e4 && lo > tolerance {
-                if let Some(yt) = l.solve_lower_triangular(&x.transpose()) {
-                    return Ok(Range {
-                        basis: yt.transpose(),
-                        coefficients: chol.inverse(),
-                    });
-                }
+            if lo > 0.0
+                && hi / lo <= 1e4
+                && lo > tolerance
+                && let Some(yt) = l.solve_lower_triangular(&x.transpose())
+            {
+                return Ok(Range {
+                    basis: yt.transpose(),
+                    coefficients: chol.inverse(),
+                });
             }
         }
         let qr = x.clone().qr();
