@@ -69,13 +69,13 @@ fn check_elements(n: usize) -> Result<()> {
 
 fn certified(r: &[f64], u: f64) -> Certify {
     let n = r.len() as f64;
-    Certify {
-        // Products w_ij s_j and Δ w_ij are exact; each addition rounds once, relative to a
-        // partial sum bounded by R_i (1 + small): N + 1 additions for a product, one per flip.
-        base: r.iter().map(|&ri| 2.2 * u * ri * (1.0 + 1e-6)).collect(),
-        c0: n + 8.0,
-        c1: 8.0,
-    }
+    // Products w_ij s_j and Δ w_ij are exact; each addition rounds once, relative to a
+    // partial sum bounded by R_i (1 + small): N + 1 additions for a product, one per flip.
+    Certify::static_bound(
+        r.iter().map(|&ri| 2.2 * u * ri * (1.0 + 1e-6)).collect(),
+        n + 8.0,
+        8.0,
+    )
 }
 
 pub(crate) fn plan_f64<'a>(w: &'a DMatrix<f64>, bias: &[f64]) -> Result<Engine<'a>> {

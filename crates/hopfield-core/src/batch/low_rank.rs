@@ -7,7 +7,7 @@ use rand::Rng;
 
 use super::runner::{Oracle, run_async};
 use super::{
-    Batch, Certify, Dyadic, Engine, Kernel, MAX_BATCH_ELEMENTS, Outcome, Precision, Real, U64,
+    Batch, Certify, Dyadic, Engine, Kernel, MAX_BATCH_ELEMENTS, Outcome, Precision, Real, U32, U64,
     axpy, dot,
 };
 use crate::couplings::{Coefficients, LowRank};
@@ -20,6 +20,8 @@ enum Coef<'a, T: Real> {
     Matrix {
         a: &'a DMatrix<f64>,
         yt: &'a DMatrix<f64>,
+        /// `A` in the kernel's scalar type.
+        a_t: DMatrix<T>,
     },
 }
 
@@ -34,6 +36,8 @@ pub(crate) struct LowRankKernel<'a, T: Real> {
     bias64: Vec<f64>,
     corr64: Vec<f64>,
     cert: Certify,
+    /// `c_v = Σ_u |A_uv|` when the certifier scales with `T = Σ_v c_v |m_v|`.
+    colsum: Vec<f64>,
     precision: Precision,
 }
 
@@ -107,24 +111,104 @@ pub(crate) fn plan<'a>(lr: &'a LowRank, bias: &[f64]) -> Result<Engine<'a>> {
                 bias64: bias.to_vec(),
                 corr64,
                 cert: Certify::exact(),
+                colsum: Vec::new(),
                 precision: Precision::ExactF32,
             })
+        }
+        (None, Coefficients::Matrix { a, yt }) => {
+            // Synchronous steps recompute every field from the overlaps, so their own rounding
+            // does not accumulate: run them in f32 and certify against f32 rounding of one
+            // product plus the plain dynamics' f64 rounding. Asynchronous updates accumulate,
+            // so they stay in f64.
+            if m.checked_mul(n).is_none_or(|e| e > MAX_BATCH_ELEMENTS / 2) {
+                return Err(CoreError::InvalidParameter {
+                    name: "network",
+                    reason: format!("{m} × {n} pattern values exceed the batch engine's limit"),
+                });
+            }
+            let mf = m as f64;
+            // Integer patterns give exact overlaps in f32 while every |m_u| ≤ K_u < 2²⁴.
+            let exact_overlaps = x_dyadic.0 == Some(0) && k.iter().all(|&kv| kv < 16_777_216.0);
+            let x_term = if exact_overlaps { 0.0 } else { n as f64 };
+            let base: Vec<f64> = r.iter().map(|&ri| 2.2 * ri * (1.0 + 1e-6)).collect();
+            let sync = LowRankKernel {
+                xt: Cow::Owned(xt.map(f32::of)),
+                x: xt.transpose().map(f32::of),
+                coef: Coef::Matrix {
+                    a,
+                    yt,
+                    a_t: a.map(f32::of),
+                },
+                corr: corr.iter().map(|&c| f32::of(c)).collect(),
+                bias: bias.iter().map(|&b| f32::of(b)).collect(),
+                bias64: bias.to_vec(),
+                corr64: corr64.clone(),
+                // The plain dynamics' f64 rounding: static. Our f32 rounding: the products
+                // q = A m and X q round by at most (2M + 4) u32 Σ_u |X_iu| Σ_v |A_uv| |m_v|
+                // ≤ (2M + 4) u32 max_u |X_iu| · T with T = Σ_v c_v |m_v|, c_v = Σ_u |A_uv|;
+                // d_i, b_i and the last additions add a few u32 (|d_i| + |b_i|); inexact
+                // overlaps (non-integer patterns) add N u32 R_i.
+                cert: Certify {
+                    base: base.clone(),
+                    c0: U64 * (n as f64 + 2.0 * mf + 8.0) + U32 * x_term,
+                    c1: U64 * (4.0 * mf + 8.0),
+                    scaled: (0..n)
+                        .map(|i| {
+                            let xmax = xt.column(i).iter().fold(0.0f64, |a, v| a.max(v.abs()));
+                            2.2 * U32 * (2.0 * mf + 8.0) * xmax * (1.0 + 1e-6)
+                        })
+                        .collect(),
+                    fixed: (0..n)
+                        .map(|i| 2.2 * U32 * 4.0 * (corr[i].abs() + bias[i].abs()) * (1.0 + 1e-6))
+                        .collect(),
+                },
+                colsum: a
+                    .row_iter()
+                    .map(|row| row.iter().map(|v| v.abs()).sum())
+                    .collect(),
+                precision: Precision::Certified,
+            };
+            let asynchronous = LowRankKernel {
+                xt: Cow::Borrowed(xt),
+                x: xt.transpose(),
+                coef: Coef::Matrix {
+                    a,
+                    yt,
+                    a_t: a.clone(),
+                },
+                corr: corr.to_vec(),
+                bias: bias.to_vec(),
+                bias64: bias.to_vec(),
+                corr64,
+                cert: Certify::static_bound(
+                    base,
+                    U64 * (n as f64 + 2.0 * mf + 8.0),
+                    U64 * (4.0 * mf + 8.0),
+                ),
+                colsum: Vec::new(),
+                precision: Precision::Certified,
+            };
+            Engine::LowRankMixed(sync, asynchronous)
         }
         (exact, coef) => {
             let coef = match coef {
                 Coefficients::Scale(s) => Coef::Scale(*s),
-                Coefficients::Matrix { a, yt } => Coef::Matrix { a, yt },
+                Coefficients::Matrix { a, yt } => Coef::Matrix {
+                    a,
+                    yt,
+                    a_t: a.clone(),
+                },
             };
             let (cert, precision) = match exact {
                 Some(p) => (Certify::exact(), p),
                 None => {
                     let mf = m as f64;
                     (
-                        Certify {
-                            base: r.iter().map(|&ri| 2.2 * U64 * ri * (1.0 + 1e-6)).collect(),
-                            c0: n as f64 + 2.0 * mf + 8.0,
-                            c1: 4.0 * mf + 8.0,
-                        },
+                        Certify::static_bound(
+                            r.iter().map(|&ri| 2.2 * U64 * ri * (1.0 + 1e-6)).collect(),
+                            n as f64 + 2.0 * mf + 8.0,
+                            4.0 * mf + 8.0,
+                        ),
                         Precision::Certified,
                     )
                 }
@@ -138,6 +222,7 @@ pub(crate) fn plan<'a>(lr: &'a LowRank, bias: &[f64]) -> Result<Engine<'a>> {
                 bias64: bias.to_vec(),
                 corr64,
                 cert,
+                colsum: Vec::new(),
                 precision,
             })
         }
@@ -170,8 +255,8 @@ impl<T: Real> LowRankKernel<'_, T> {
         let mut hk = DMatrix::<T>::zeros(n, k);
         match &self.coef {
             Coef::Scale(s) => hk.gemm(*s, &self.x, &mk, T::zero()),
-            Coef::Matrix { a, .. } => {
-                let q = a.map(T::of) * &mk;
+            Coef::Matrix { a_t, .. } => {
+                let q = a_t * &mk;
                 hk.gemm(T::one(), &self.x, &q, T::zero());
             }
         }
@@ -248,6 +333,18 @@ impl<T: Real> Kernel<T> for LowRankKernel<'_, T> {
             }
         }
         self.fields_into(batch, mo, h, moved);
+    }
+
+    fn magnitude(&self, mo: &DMatrix<T>, p: usize) -> f64 {
+        if self.colsum.is_empty() {
+            return 0.0;
+        }
+        mo.column(p)
+            .iter()
+            .zip(&self.colsum)
+            .map(|(m, c)| m.to64().abs() * c)
+            .sum::<f64>()
+            * (1.0 + 1e-9)
     }
 
     fn energy(&self, batch: &Batch<T>, _: &DMatrix<T>, mo: &DMatrix<T>, p: usize) -> f64 {

@@ -187,14 +187,20 @@ pub(crate) fn axpy<T: Real>(a: T, x: &[T], y: &mut [T]) {
     }
 }
 
-/// Certification of decisions: `|h_i| > base_i · (c0 + c1 · flips)` proves that the plain
-/// dynamics' field has the same sign (and is not zero).
+/// Certification of decisions: `|h_i| > base_i · (c0 + c1 · flips) + scaled_i · T + fixed_i`
+/// proves that the plain dynamics' field has the same sign (and is not zero). `T` is a
+/// per-state magnitude the kernel supplies (for `f32` low-rank products, `Σ_v c_v |m_v|`);
+/// `scaled` and `fixed` are empty when unused.
 #[derive(Debug, Clone)]
 pub(crate) struct Certify {
-    /// `2.2 u R_i` per neuron (empty when the kernel is exact).
+    /// `2.2 R_i` (times a unit roundoff folded into `c0`, `c1`); empty when exact.
     pub(crate) base: Vec<f64>,
     pub(crate) c0: f64,
     pub(crate) c1: f64,
+    /// Coefficients of the per-state magnitude `T`.
+    pub(crate) scaled: Vec<f64>,
+    /// Constant terms.
+    pub(crate) fixed: Vec<f64>,
 }
 
 impl Certify {
@@ -203,7 +209,29 @@ impl Certify {
             base: Vec::new(),
             c0: 0.0,
             c1: 0.0,
+            scaled: Vec::new(),
+            fixed: Vec::new(),
         }
+    }
+
+    /// A bound of the form `base_i (c0 + c1 flips)` only.
+    pub(crate) fn static_bound(base: Vec<f64>, c0: f64, c1: f64) -> Self {
+        Certify {
+            base,
+            c0,
+            c1,
+            scaled: Vec::new(),
+            fixed: Vec::new(),
+        }
+    }
+
+    #[inline]
+    fn threshold(&self, i: usize, k: f64, t: f64) -> f64 {
+        let mut thr = self.base[i] * k;
+        if !self.scaled.is_empty() {
+            thr += self.scaled[i] * t + self.fixed[i];
+        }
+        thr
     }
 
     /// Whether a decision on field `h` of neuron `i` after `flips` flips is certain.
@@ -212,17 +240,25 @@ impl Certify {
         if self.base.is_empty() {
             return true;
         }
-        let b = self.base[i];
-        b == 0.0 || h.abs() > b * (self.c0 + self.c1 * flips as f64)
+        let thr = self.threshold(i, self.c0 + self.c1 * flips as f64, 0.0);
+        thr == 0.0 || h.abs() > thr
     }
 
-    /// Whether any field of `h` (one state's fields after `flips` flips) is uncertain.
-    pub(crate) fn any_uncertain<T: Real>(&self, h: &[T], flips: u64) -> bool {
+    /// Whether any field of `h` (one state's fields after `flips` flips, with magnitude `t`)
+    /// is uncertain.
+    pub(crate) fn any_uncertain<T: Real>(&self, h: &[T], flips: u64, t: f64) -> bool {
         let k = self.c0 + self.c1 * flips as f64;
         let mut uncertain = 0u32;
-        for (&f, &b) in h.iter().zip(&self.base) {
-            let f = f.to64();
-            uncertain += u32::from(b != 0.0 && f.abs() <= b * k);
+        if self.scaled.is_empty() {
+            for (&f, &b) in h.iter().zip(&self.base) {
+                let thr = b * k;
+                uncertain += u32::from(thr != 0.0 && f.to64().abs() <= thr);
+            }
+        } else {
+            for (i, &f) in h.iter().enumerate() {
+                let thr = self.threshold(i, k, t);
+                uncertain += u32::from(thr != 0.0 && f.to64().abs() <= thr);
+            }
         }
         uncertain > 0
     }
@@ -329,6 +365,10 @@ pub(crate) trait Kernel<T: Real>: Sync {
         ended: &[usize],
         flips: &[Vec<u32>],
     );
+    /// The per-state magnitude `T` of [`Certify`] for state `p` (0 unless the kernel uses it).
+    fn magnitude(&self, _aux: &Self::Aux, _p: usize) -> f64 {
+        0.0
+    }
     /// The energy of state `p` (its fields are current, or it ended after
     /// [`sync_update`](Kernel::sync_update)).
     fn energy(&self, batch: &Batch<T>, h: &DMatrix<T>, aux: &Self::Aux, p: usize) -> f64;
@@ -352,6 +392,11 @@ enum Engine<'n> {
     Dense64(dense::DenseKernel<'n, f64>),
     LowRank32(low_rank::LowRankKernel<'n, f32>),
     LowRank64(low_rank::LowRankKernel<'n, f64>),
+    /// Certified low rank: `f32` products for synchronous steps, `f64` for asynchronous ones.
+    LowRankMixed(
+        low_rank::LowRankKernel<'n, f32>,
+        low_rank::LowRankKernel<'n, f64>,
+    ),
 }
 
 /// A network prepared for batched runs (see the [module docs](crate::batch)).
@@ -397,6 +442,7 @@ impl<'n, C: Couplings> BatchPlan<'n, C> {
             Engine::Dense32(_) | Engine::LowRank32(_) => Precision::ExactF32,
             Engine::Dense64(k) => k.precision(),
             Engine::LowRank64(k) => k.precision(),
+            Engine::LowRankMixed(..) => Precision::Certified,
         }
     }
 
@@ -405,7 +451,9 @@ impl<'n, C: Couplings> BatchPlan<'n, C> {
         match &self.engine {
             Engine::Reference => BatchForm::Reference,
             Engine::Dense32(_) | Engine::Dense64(_) => BatchForm::Dense,
-            Engine::LowRank32(_) | Engine::LowRank64(_) => BatchForm::LowRank,
+            Engine::LowRank32(_) | Engine::LowRank64(_) | Engine::LowRankMixed(..) => {
+                BatchForm::LowRank
+            }
         }
     }
 
@@ -461,6 +509,12 @@ impl<'n, C: Couplings> BatchPlan<'n, C> {
             Engine::Dense64(k) => self.kernel(k, states, rngs, tie, config),
             Engine::LowRank32(k) => self.kernel(k, states, rngs, tie, config),
             Engine::LowRank64(k) => self.kernel(k, states, rngs, tie, config),
+            Engine::LowRankMixed(sync, _) if config.schedule == Schedule::Synchronous => {
+                self.kernel(sync, states, rngs, tie, config)
+            }
+            Engine::LowRankMixed(_, asynchronous) => {
+                self.kernel(asynchronous, states, rngs, tie, config)
+            }
         }
     }
 

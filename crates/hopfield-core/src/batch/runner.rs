@@ -134,14 +134,14 @@ pub(crate) fn run_sync<T: Real, K: Kernel<T>>(
             let uncertain = {
                 let hc = h.column(p);
                 let sc = batch.s.column(p);
+                let t = k.magnitude(aux, p);
                 decide(
                     cert,
                     tie,
                     hc.as_slice(),
                     sc.as_slice(),
-                    high,
-                    low,
-                    flips[p],
+                    (high, low),
+                    (flips[p], t),
                     c,
                 )
             };
@@ -187,22 +187,20 @@ pub(crate) fn run_sync<T: Real, K: Kernel<T>>(
 
 /// Collects into `flips` the neurons a synchronous step flips; returns `true` if a decision
 /// could not be certified.
-#[allow(clippy::too_many_arguments)]
 fn decide<T: Real>(
     cert: &super::Certify,
     tie: TieRule,
     h: &[T],
     s: &[T],
-    high: T,
-    low: T,
-    flips_so_far: u64,
+    (high, low): (T, T),
+    (flips_so_far, magnitude): (u64, f64),
     flips: &mut Vec<u32>,
 ) -> bool {
     let n = h.len();
     // Certified kernels: every field must clear its rounding bound (a vectorized pass); then
     // the decisions are exact decisions on the true signs, and zero fields (possible only
     // where the bound is zero) follow the tie rule as below.
-    if !cert.is_exact() && cert.any_uncertain(h, flips_so_far) {
+    if !cert.is_exact() && cert.any_uncertain(h, flips_so_far, magnitude) {
         return true;
     }
     {
