@@ -47,15 +47,39 @@ fn print_line(line: &serde_json::Value) {
     println!("{line}");
 }
 
-/// A rayon pool of exactly `threads` threads.
-pub(crate) fn pool(threads: usize) -> anyhow::Result<rayon::ThreadPool> {
+/// Where the timed work runs: `threads` rayon threads. With one thread, work runs on the
+/// calling thread and rayon's global pool is limited to one thread, so no idle worker's
+/// spinning is counted as CPU time of a sequential task.
+pub(crate) struct Pool(Option<rayon::ThreadPool>);
+
+impl Pool {
+    /// Runs `f` on this pool.
+    pub(crate) fn install<R: Send>(&self, f: impl FnOnce() -> R + Send) -> R {
+        match &self.0 {
+            Some(pool) => pool.install(f),
+            None => f(),
+        }
+    }
+}
+
+/// A pool of exactly `threads` threads.
+pub(crate) fn pool(threads: usize) -> anyhow::Result<Pool> {
     if threads == 0 {
         bail!("--threads must be at least 1");
     }
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .context("cannot start the thread pool")
+    if threads == 1 {
+        // Fails only if the global pool exists already (then it was built here, with one thread).
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build_global();
+        return Ok(Pool(None));
+    }
+    Ok(Pool(Some(
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .context("cannot start the thread pool")?,
+    )))
 }
 
 /// CPU and wall time of one call.

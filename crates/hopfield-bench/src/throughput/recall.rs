@@ -186,7 +186,7 @@ pub(crate) fn run(args: &RecallArgs) -> anyhow::Result<Value> {
 
 fn measure<C: Couplings>(
     args: &RecallArgs,
-    pool: &rayon::ThreadPool,
+    pool: &super::Pool,
     net: &Network<C>,
     patterns: &Patterns,
     config: &RecallConfig,
