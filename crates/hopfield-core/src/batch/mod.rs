@@ -386,6 +386,8 @@ pub(crate) trait Kernel<T: Real>: Sync {
     ) -> Outcome;
 }
 
+// One engine per plan: the size difference between variants does not matter.
+#[allow(clippy::large_enum_variant)]
 enum Engine<'n> {
     Reference,
     Dense32(dense::DenseKernel<'n, f32>),
