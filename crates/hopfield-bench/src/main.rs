@@ -7,6 +7,8 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 use hopfield_bench::{Paths, RunOptions, run_all, write_report};
 
+mod throughput;
+
 #[derive(Parser)]
 #[command(version, about = "Reproduces the papers' tables of hopfield-rs")]
 struct Cli {
@@ -49,6 +51,12 @@ enum Command {
     /// Solves a problem file (Max-Cut, QUBO, TSPLIB, transportation) or an N-Queens board
     /// with any method, with stopping rules; one JSON line per trial with --json.
     Solve(hopfield_bench::solve::SolveArgs),
+    /// Recall and learning speed, one JSON line on stdout (see `throughput recall --help`).
+    Throughput {
+        /// `recall` or `learn`.
+        #[command(subcommand)]
+        command: throughput::Throughput,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -85,6 +93,7 @@ fn main() -> anyhow::Result<()> {
             write_report(&record)?;
             eprintln!("report: {}", record.join("REPORT.md").display());
         }
+        Command::Throughput { command } => throughput::run(command)?,
     }
     Ok(())
 }

@@ -150,7 +150,13 @@ pub struct Dynamics<'n, C> {
     fields: Vec<f64>,
     energy: f64,
     tie: TieRule,
+    /// The neurons the last synchronous step flipped, in increasing order.
+    flipped: Vec<usize>,
 }
+
+/// A synchronous step that flips at most `N / SYNC_INCREMENTAL_DIVISOR` neurons updates the
+/// fields column by column (`O(flips · column)`) instead of recomputing `W s`.
+const SYNC_INCREMENTAL_DIVISOR: usize = 4;
 
 impl<'n, C: Couplings> Dynamics<'n, C> {
     /// Starts from `state` (checked against the network).
@@ -162,6 +168,7 @@ impl<'n, C: Couplings> Dynamics<'n, C> {
             fields: vec![0.0; net.n()],
             energy: 0.0,
             tie,
+            flipped: Vec::new(),
         };
         dynamics.recompute();
         Ok(dynamics)
@@ -270,18 +277,42 @@ impl<'n, C: Couplings> Dynamics<'n, C> {
     }
 
     /// One synchronous sweep: every neuron takes the value its current field dictates, then
-    /// the fields are recomputed with one `W s` product. Returns how many neurons changed.
+    /// the fields and the energy are brought current. Returns how many neurons changed.
+    ///
+    /// A sweep that changes nothing touches nothing (the fields are still current); one that
+    /// changes at most `N/4` neurons adds their columns (`O(flips · column)`); otherwise the
+    /// fields are recomputed with one `W s` product.
     pub fn sync_step(&mut self) -> usize {
-        let mut changed = 0;
+        let mut flipped = std::mem::take(&mut self.flipped);
+        flipped.clear();
         for i in 0..self.net.n() {
             let high = self.state.is_high(i);
-            let next = self.tie.next_is_high(self.fields[i], high);
-            if next != high {
-                self.state.set(i, next);
-                changed += 1;
+            if self.tie.next_is_high(self.fields[i], high) != high {
+                flipped.push(i);
             }
         }
-        self.recompute();
+        let changed = flipped.len();
+        if changed > 0 {
+            for &i in &flipped {
+                self.state.flip(i);
+            }
+            if changed * SYNC_INCREMENTAL_DIVISOR <= self.net.n() {
+                for &i in &flipped {
+                    let delta = if self.state.is_high(i) {
+                        self.net.encoding().span()
+                    } else {
+                        -self.net.encoding().span()
+                    };
+                    self.net.couplings().add_column(i, delta, &mut self.fields);
+                }
+                self.energy = self
+                    .net
+                    .energy_from_fields(self.state.as_slice(), &self.fields);
+            } else {
+                self.recompute();
+            }
+        }
+        self.flipped = flipped;
         changed
     }
 
@@ -350,6 +381,7 @@ impl<'n, C: Couplings> Dynamics<'n, C> {
                     let mut sweep_flips = 0usize;
                     for &i in &order {
                         if steps >= config.max_steps {
+                            flips += sweep_flips as u64;
                             break 'sweeps;
                         }
                         steps += 1;
@@ -373,9 +405,9 @@ impl<'n, C: Couplings> Dynamics<'n, C> {
                 }
             }
             Schedule::Synchronous => {
-                let mut before_last: Option<State> = None;
+                // s_t = s_{t−2} exactly when step t flips the same neurons as step t − 1.
+                let mut previous_flips: Vec<usize> = Vec::new();
                 while steps < config.max_steps {
-                    let previous = self.state.clone();
                     let changed = self.sync_step();
                     steps += 1;
                     flips += changed as u64;
@@ -391,10 +423,10 @@ impl<'n, C: Couplings> Dynamics<'n, C> {
                     if changed == 0 {
                         return report(self, Termination::FixedPoint, steps, flips);
                     }
-                    if before_last.as_ref() == Some(&self.state) {
+                    if steps >= 2 && previous_flips == self.flipped {
                         return report(self, Termination::TwoCycle, steps, flips);
                     }
-                    before_last = Some(previous);
+                    previous_flips.clone_from(&self.flipped);
                 }
             }
         }

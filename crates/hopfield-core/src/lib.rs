@@ -18,6 +18,9 @@
 //!   [`Schedule::FixedOrder`]) and [`Schedule::Synchronous`] updates with every local field
 //!   kept current incrementally, ending in a [`Termination`] (fixed point, two-cycle, step
 //!   limit, stopped by an [`Observer`]).
+//! - [`LowRank`]: Hebbian and projection couplings kept in pattern space (`O(N M)`).
+//! - [`batch`]: [`BatchPlan`], many states against one network with matrix products, ending
+//!   exactly where [`Dynamics`] ends each of them.
 //! - [`convert`]: the exact map between a ±1 network and its 0/1 equivalent.
 //! - [`io`]: a versioned JSON file format with validation on load.
 //! - [`lean`]: compact states ([`lean::BitState`]) and fields stored at the width the
@@ -72,6 +75,7 @@
 //!   A zero field is tested exactly (`== 0.0`), so ties are exact for integer weights.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod batch;
 mod couplings;
 mod dynamics;
 mod error;
@@ -83,8 +87,10 @@ pub mod io;
 pub mod lean;
 pub mod rng;
 
+pub use batch::{BatchForm, BatchPlan, BatchView, Precision};
 pub use couplings::{
-    Couplings, Dense, DiagonalPolicy, Rescale, SYMMETRY_TOLERANCE, Sparse, SparseBuilder, Weight,
+    Couplings, Dense, DiagonalPolicy, LowRank, Rescale, SYMMETRY_TOLERANCE, Sparse, SparseBuilder,
+    Weight,
 };
 pub use dynamics::{
     Dynamics, EnergyTrace, FnObserver, NoObserver, Observer, RunConfig, RunReport, Schedule,

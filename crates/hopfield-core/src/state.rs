@@ -193,6 +193,12 @@ impl State {
         &self.values
     }
 
+    /// The values, for this crate's kernels to overwrite with valid values only.
+    #[inline]
+    pub(crate) fn values_mut(&mut self) -> &mut [f64] {
+        &mut self.values
+    }
+
     /// Whether neuron `i` is high. Panics if `i` is out of range.
     #[inline]
     pub fn is_high(&self, i: usize) -> bool {
@@ -229,6 +235,9 @@ impl State {
 
     /// The same bits in another encoding (`s = 2x − 1`).
     pub fn to_encoding(&self, encoding: Encoding) -> State {
+        if encoding == self.encoding {
+            return self.clone();
+        }
         State {
             encoding,
             values: (0..self.len())

@@ -75,6 +75,24 @@ fn learning(c: &mut Criterion) {
             b.iter(|| rule.learn(black_box(&p)).expect("learns"))
         });
     }
+    let p = set(784, 50);
+    g.bench_function(BenchmarkId::new("hebbian_low_rank", "N784_M50"), |b| {
+        b.iter(|| {
+            Hebbian::default()
+                .learn_low_rank(black_box(&p))
+                .expect("learns")
+        })
+    });
+    g.bench_function(BenchmarkId::new("projection_low_rank", "N784_M50"), |b| {
+        b.iter(|| {
+            Projection::default()
+                .learn_low_rank(black_box(&p))
+                .expect("learns")
+        })
+    });
+    g.bench_function(BenchmarkId::new("hebbian_integer", "N784_M50"), |b| {
+        b.iter(|| Hebbian::default().learn(black_box(&p)).expect("learns"))
+    });
     // The generic LP (good_lp + microlp) on the full symmetric program: the reference.
     let generic = MaxMinLp {
         backend: LpBackend::Microlp,

@@ -15,9 +15,12 @@
 //!   [`KrauthMezard`](rules::KrauthMezard) and [`Gardner`](rules::Gardner).
 //! - [`analysis`]: stabilities `γ_i^u`, attraction-radius bounds `F_i^u`, `F^u` and
 //!   Fmax/Fmin/Fave (Liang–Wu–Yu Theorem 2), fundamental-constraint violations.
-//! - [`recall`]: empirical recall from noise, parallel over probes and independent of the
-//!   thread count; diagnostics (stored pattern, negation, mixture, spurious; fixed point,
-//!   two-cycle or step limit); capacity sweeps.
+//! - [`recall`]: empirical recall from noise, in batches through hopfield-core's batched
+//!   engine (matrix products; Hebbian and projection networks in pattern space with
+//!   `learn_low_rank`), parallel over batches and independent of the thread count, with the
+//!   same results as the plain dynamics probe by probe; diagnostics (stored pattern, negation,
+//!   mixture, spurious; fixed point, two-cycle or step limit) in `O(M N)` per probe; capacity
+//!   sweeps. Measured speed: `BENCHMARKS.md`.
 //! - [`image`]: patterns from PNG/JPEG images (grayscale, Otsu or fixed threshold, resize) and
 //!   back; the recall panel (stored | noisy | recalled) of seed 000.
 //! - [`glyphs`]: the papers' pattern sets drawn from bitmap fonts: 己 已 巳 (Unifont) and the

@@ -6,12 +6,30 @@
 //! draws its noise and schedule from `derive_seed(seed, &[u, p])`, so the results do not
 //! depend on the number of rayon threads. The `≈ 0.138 N` Hebbian capacity that
 //! [`capacity_sweep`] measures is Amit, Gutfreund & Sompolinsky (1985).
+//!
+//! # Speed
+//! Probes run in batches of [`BATCH`] through hopfield-core's batched engine
+//! ([`BatchPlan`]): the first local fields of a batch are one matrix product, synchronous
+//! steps after the first update only what flipped, and networks in pattern space
+//! ([`LowRank`](hopfield_core::LowRank), from [`Hebbian::learn_low_rank`] or
+//! [`Projection::learn_low_rank`]) never form the `N × N` matrix. Batches run in parallel on
+//! rayon's pool. Every probe ends exactly where [`run_probe`] (the plain
+//! [`Dynamics`] on one probe) ends it: the engine computes exactly for integer weights and
+//! certifies every decision otherwise (see [`hopfield_core::Precision`]).
+//!
+//! Classification costs `O(M N)` per probe (the overlaps with every pattern, one matrix
+//! product per batch) plus an exact check of the few three-pattern mixtures the overlaps
+//! allow; [`recall_summary`] skips it.
+//!
+//! [`Hebbian::learn_low_rank`]: crate::rules::Hebbian::learn_low_rank
+//! [`Projection::learn_low_rank`]: crate::rules::Projection::learn_low_rank
 
+use hopfield_core::nalgebra::DMatrix;
 use hopfield_core::rand::Rng;
 use hopfield_core::rand::seq::SliceRandom;
 use hopfield_core::{
-    Couplings, Dynamics, Encoding, Network, RunConfig, Schedule, State, Termination, TieRule,
-    derive_seed, rng_from_seed,
+    BatchPlan, Couplings, Dynamics, Encoding, HopfieldRng, Network, RunConfig, RunReport, Schedule,
+    State, Termination, TieRule, derive_seed, rng_from_seed,
 };
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -20,6 +38,10 @@ use crate::analysis::analyze;
 use crate::error::{MemoryError, Result};
 use crate::patterns::Patterns;
 use crate::rules::LearningRule;
+
+/// Probes per batch of the batched engine. Fixed (not derived from the thread count), though
+/// the results do not depend on it either.
+pub const BATCH: usize = 256;
 
 /// How to probe a network.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -73,45 +95,85 @@ pub enum FinalState {
     Spurious,
 }
 
-/// Classifies a ±1 (or 0/1, mapped to ±1) state against the patterns. Cost `O(M N)` for
-/// stored patterns and negations; mixtures are searched over pairs `(a, b)` (their agreeing
-/// components fix the state there; `c` then is fixed on the rest), `O(M² N)` at worst.
+/// Classifies a ±1 (or 0/1, mapped to ±1) state against the patterns: the lowest stored
+/// pattern it equals, else the lowest negation, else the first three-pattern mixture in the
+/// order `a < b < c`, `(ε_a, ε_b)` in `(+,+), (+,−), (−,+), (−,−)`, `ε_c` in `+, −`.
+///
+/// Cost `O(M N)`: the overlaps `m_u = x^u · s` decide stored patterns and negations, and
+/// prune the mixtures: `s = sgn(ε_a x^a + ε_b x^b + ε_c x^c)` implies
+/// `ε_a m_a + ε_b m_b + ε_c m_c = N + 2t ≥ N` (`t` = components where the three agree), so
+/// only triples that pass this test are checked component by component.
 pub fn classify(state: &State, patterns: &Patterns) -> FinalState {
     let s = state.to_encoding(Encoding::Bipolar);
     let s = s.as_slice();
-    let n = patterns.n();
-    if s.len() != n {
+    if s.len() != patterns.n() {
         return FinalState::Spurious;
     }
+    let overlaps: Vec<i64> = patterns
+        .iter()
+        .map(|x| {
+            x.as_slice()
+                .iter()
+                .zip(s)
+                .map(|(a, b)| if a == b { 1 } else { -1 })
+                .sum()
+        })
+        .collect();
+    classify_with_overlaps(s, patterns, &overlaps)
+}
+
+/// [`classify`] for a ±1 state whose overlaps with every pattern are known.
+fn classify_with_overlaps(s: &[f64], patterns: &Patterns, overlaps: &[i64]) -> FinalState {
+    let n = patterns.n() as i64;
+    if let Some(u) = overlaps.iter().position(|&m| m == n) {
+        return FinalState::Stored(u);
+    }
+    if let Some(u) = overlaps.iter().position(|&m| m == -n) {
+        return FinalState::Negation(u);
+    }
     let m = patterns.m();
+    if m < 3 {
+        return FinalState::Spurious;
+    }
+    let mut largest: Vec<i64> = overlaps.iter().map(|v| v.abs()).collect();
+    largest.sort_unstable_by(|a, b| b.cmp(a));
+    let (top1, top2) = (largest[0], largest[1]);
     let x = |u: usize| patterns.get(u).as_slice();
-    for u in 0..m {
-        if x(u) == s {
-            return FinalState::Stored(u);
-        }
-    }
-    for u in 0..m {
-        if x(u).iter().zip(s).all(|(a, b)| *a == -b) {
-            return FinalState::Negation(u);
-        }
-    }
     for a in 0..m {
+        let ma = overlaps[a];
+        if ma.abs() + top1 + top2 < n {
+            continue;
+        }
         for b in (a + 1)..m {
-            for (ea, eb) in [(1.0, 1.0), (1.0, -1.0), (-1.0, 1.0), (-1.0, -1.0)] {
-                let (xa, xb) = (x(a), x(b));
-                // Where ε_a x^a = ε_b x^b the majority is that value.
-                if !(0..n).all(|i| ea * xa[i] != eb * xb[i] || ea * xa[i] == s[i]) {
+            let mb = overlaps[b];
+            if ma.abs() + mb.abs() + top1 < n {
+                continue;
+            }
+            for (ea, eb) in [(1, 1), (1, -1), (-1, 1), (-1, -1)] {
+                let pair = ea * ma + eb * mb;
+                if pair + top1 < n {
                     continue;
                 }
-                // Elsewhere ε_c x^c must equal s.
-                for c in (b + 1)..m {
-                    let xc = x(c);
-                    for ec in [1.0, -1.0] {
-                        if (0..n).all(|i| ea * xa[i] == eb * xb[i] || ec * xc[i] == s[i]) {
-                            let sign = |e: f64| if e > 0.0 { 1 } else { -1 };
+                for (c, &mc) in overlaps.iter().enumerate().skip(b + 1) {
+                    for ec in [1, -1] {
+                        if pair + ec * mc < n {
+                            continue;
+                        }
+                        let (xa, xb, xc) = (x(a), x(b), x(c));
+                        let (fa, fb, fc) = (ea as f64, eb as f64, ec as f64);
+                        let majority = (0..s.len()).all(|i| {
+                            let (ya, yb) = (fa * xa[i], fb * xb[i]);
+                            if ya == yb {
+                                ya == s[i]
+                            } else {
+                                fc * xc[i] == s[i]
+                            }
+                        });
+                        if majority {
                             return FinalState::Mixture {
                                 patterns: [a, b, c],
-                                signs: [sign(ea), sign(eb), sign(ec)],
+                                #[allow(clippy::cast_possible_truncation)]
+                                signs: [ea as i8, eb as i8, ec as i8],
                             };
                         }
                     }
@@ -233,7 +295,8 @@ fn check_inputs<C: Couplings>(
     check_config(config, net.n())
 }
 
-/// Runs one probe of pattern `u` (deterministic in `config.seed`, `u` and `probe`).
+/// Runs one probe of pattern `u` (deterministic in `config.seed`, `u` and `probe`) through the
+/// plain [`Dynamics`]: the reference that [`recall`]'s batched engine reproduces exactly.
 ///
 /// Checks its inputs as [`recall`] does, and returns [`MemoryError::InvalidParams`] when `u`
 /// is not a pattern index (`u ≥ M`).
@@ -271,13 +334,9 @@ fn probe_checked<C: Couplings>(
         &mut rng,
     )?;
     let mut dynamics = Dynamics::new(net, start, config.tie)?;
-    let max_steps = match config.schedule {
-        Schedule::Synchronous => config.max_sweeps,
-        _ => config.max_sweeps.saturating_mul(n as u64),
-    };
     let run = RunConfig {
         schedule: config.schedule,
-        max_steps,
+        max_steps: step_limit(config, n),
     };
     let report = dynamics.run(&run, &mut rng, &mut hopfield_core::NoObserver);
     let end = dynamics.into_state().to_encoding(Encoding::Bipolar);
@@ -301,8 +360,9 @@ fn probe_checked<C: Couplings>(
 }
 
 /// Probes every pattern `config.probes` times with `config.noise_bits` flips, in parallel over
-/// probes. Cost: `M · probes` runs, each `O(N)` per asynchronous flip or `O(N²)` per synchronous
-/// sweep, plus classification.
+/// batches of probes, and classifies every final state. Cost: `M · probes` runs through the
+/// batched engine (see the [module docs](self)) plus `O(M N)` per probe for classification.
+/// The results equal [`run_probe`] on every probe, whatever the thread count.
 pub fn recall<C: Couplings>(
     net: &Network<C>,
     patterns: &Patterns,
@@ -310,10 +370,20 @@ pub fn recall<C: Couplings>(
 ) -> Result<RecallReport> {
     check_inputs(net, patterns, config)?;
     let total = patterns.m() * config.probes;
-    let probes: Vec<ProbeResult> = (0..total)
-        .into_par_iter()
-        .map(|k| probe_checked(net, patterns, k / config.probes, k % config.probes, config))
-        .collect::<Result<_>>()?;
+    let per = config.probes;
+    let outputs = run_batched(net, patterns, config, total, |k| (k / per, k % per), true)?;
+    let probes: Vec<ProbeResult> = outputs
+        .into_iter()
+        .map(|o| ProbeResult {
+            pattern: o.pattern,
+            probe: o.probe,
+            overlap: o.overlap,
+            recalled: o.recalled,
+            final_state: o.final_state.unwrap_or(FinalState::Spurious),
+            termination: o.termination,
+            steps: o.steps,
+        })
+        .collect();
     let mut counts = OutcomeCounts::default();
     for p in &probes {
         match p.final_state {
@@ -338,6 +408,203 @@ pub fn recall<C: Couplings>(
         counts,
         probes,
     })
+}
+
+/// What [`recall_summary`] and [`recall_cycling`] measured: [`recall`]'s figures without the
+/// per-probe list and without classifying final states.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecallSummary {
+    /// The configuration.
+    pub config: RecallConfig,
+    /// Probes run.
+    pub probes: usize,
+    /// Probes that ended exactly in their pattern.
+    pub recalled: usize,
+    /// Fraction of probes that ended exactly in their pattern.
+    pub fraction_recalled: f64,
+    /// Mean overlap of the final state with the probed pattern.
+    pub mean_overlap: f64,
+    /// Runs that reached a fixed point.
+    pub fixed_point: usize,
+    /// Synchronous runs that ended in a two-cycle.
+    pub two_cycle: usize,
+    /// Runs that hit the step limit.
+    pub max_steps: usize,
+    /// Steps taken in all (neuron updates, or synchronous sweeps).
+    pub steps: u64,
+}
+
+/// [`recall`] without classification or per-probe results: the same probes (pattern `u`,
+/// probe `p`, seeded by `derive_seed(seed, &[u, p])`), the same fraction recalled and mean
+/// overlap.
+pub fn recall_summary<C: Couplings>(
+    net: &Network<C>,
+    patterns: &Patterns,
+    config: &RecallConfig,
+) -> Result<RecallSummary> {
+    check_inputs(net, patterns, config)?;
+    let per = config.probes;
+    let total = patterns.m() * per;
+    let outputs = run_batched(net, patterns, config, total, |k| (k / per, k % per), false)?;
+    Ok(summarize(config, &outputs))
+}
+
+/// `total_probes` probes cycling through the patterns, as the usual batched scripts do: probe
+/// `k` is pattern `u = k mod M` with its probe index `p = ⌊k / M⌋` (seeded
+/// `derive_seed(seed, &[u, p])`, so `M · probes` of them are exactly [`recall`]'s probes).
+/// `config.probes` is ignored.
+pub fn recall_cycling<C: Couplings>(
+    net: &Network<C>,
+    patterns: &Patterns,
+    config: &RecallConfig,
+    total_probes: usize,
+) -> Result<RecallSummary> {
+    if total_probes == 0 {
+        return Err(MemoryError::InvalidParams {
+            name: "probes",
+            reason: "at least one probe is needed".into(),
+        });
+    }
+    check_inputs(
+        net,
+        patterns,
+        &RecallConfig {
+            probes: 1,
+            ..*config
+        },
+    )?;
+    let m = patterns.m();
+    let outputs = run_batched(
+        net,
+        patterns,
+        config,
+        total_probes,
+        |k| (k % m, k / m),
+        false,
+    )?;
+    let mut summary = summarize(config, &outputs);
+    summary.config.probes = total_probes.div_ceil(m);
+    Ok(summary)
+}
+
+fn summarize(config: &RecallConfig, outputs: &[ProbeOutput]) -> RecallSummary {
+    let total = outputs.len();
+    let count = |t: Termination| outputs.iter().filter(|o| o.termination == t).count();
+    let recalled = outputs.iter().filter(|o| o.recalled).count();
+    RecallSummary {
+        config: *config,
+        probes: total,
+        recalled,
+        fraction_recalled: recalled as f64 / total as f64,
+        mean_overlap: outputs.iter().map(|o| o.overlap).sum::<f64>() / total as f64,
+        fixed_point: count(Termination::FixedPoint),
+        two_cycle: count(Termination::TwoCycle),
+        max_steps: count(Termination::MaxSteps) + count(Termination::Stopped),
+        steps: outputs.iter().map(|o| o.steps).sum(),
+    }
+}
+
+/// One probe's outcome inside the batched runner.
+struct ProbeOutput {
+    pattern: usize,
+    probe: usize,
+    overlap: f64,
+    recalled: bool,
+    final_state: Option<FinalState>,
+    termination: Termination,
+    steps: u64,
+}
+
+/// Runs probes `0..total` (`id(k) = (pattern, probe index)`) in batches of [`BATCH`], in
+/// parallel; inputs are checked by the caller.
+fn run_batched<C: Couplings>(
+    net: &Network<C>,
+    patterns: &Patterns,
+    config: &RecallConfig,
+    total: usize,
+    id: impl Fn(usize) -> (usize, usize) + Sync,
+    classify: bool,
+) -> Result<Vec<ProbeOutput>> {
+    let plan = BatchPlan::new(net)?;
+    let n = net.n();
+    let run = RunConfig {
+        schedule: config.schedule,
+        max_steps: step_limit(config, n),
+    };
+    // Xᵀ (M × N) in f32: ±1 overlaps are exact integers.
+    let xt =
+        classify.then(|| DMatrix::from_fn(patterns.m(), n, |u, i| patterns.value(u, i) as f32));
+    let batches: Vec<Vec<ProbeOutput>> = (0..total.div_ceil(BATCH))
+        .into_par_iter()
+        .map(|c| {
+            let ids: Vec<(usize, usize)> =
+                (c * BATCH..total.min((c + 1) * BATCH)).map(&id).collect();
+            let mut states = Vec::with_capacity(ids.len());
+            let mut rngs: Vec<HopfieldRng> = Vec::with_capacity(ids.len());
+            for &(u, p) in &ids {
+                let mut rng = rng_from_seed(derive_seed(config.seed, &[u as u64, p as u64]));
+                let target = patterns.get(u).to_encoding(net.encoding());
+                states.push(corrupt(&target, config.noise_bits, &mut rng)?);
+                rngs.push(rng);
+            }
+            let reports = plan.run(&mut states, &mut rngs, config.tie, &run)?;
+            let ends: Vec<State> = if net.encoding() == Encoding::Bipolar {
+                states
+            } else {
+                states
+                    .iter()
+                    .map(|s| s.to_encoding(Encoding::Bipolar))
+                    .collect()
+            };
+            let overlaps = xt.as_ref().map(|xt| {
+                let s = DMatrix::from_fn(n, ends.len(), |i, k| ends[k].as_slice()[i] as f32);
+                xt * s
+            });
+            Ok(ids
+                .iter()
+                .zip(&ends)
+                .zip(&reports)
+                .enumerate()
+                .map(|(k, ((&(u, p), end), report))| {
+                    let target = patterns.get(u).as_slice();
+                    // Σ_i x_i s_i as a count of agreements (exact; it vectorizes).
+                    let agree: usize = end
+                        .as_slice()
+                        .iter()
+                        .zip(target)
+                        .map(|(a, b)| usize::from(a == b))
+                        .sum();
+                    let overlap = (2.0 * agree as f64 - n as f64) / n as f64;
+                    let final_state = overlaps.as_ref().map(|o| {
+                        #[allow(clippy::cast_possible_truncation)]
+                        let m: Vec<i64> = o.column(k).iter().map(|&v| v as i64).collect();
+                        classify_with_overlaps(end.as_slice(), patterns, &m)
+                    });
+                    let RunReport {
+                        termination, steps, ..
+                    } = *report;
+                    ProbeOutput {
+                        pattern: u,
+                        probe: p,
+                        overlap,
+                        recalled: end.as_slice() == target,
+                        final_state,
+                        termination,
+                        steps,
+                    }
+                })
+                .collect())
+        })
+        .collect::<Result<_>>()?;
+    Ok(batches.into_iter().flatten().collect())
+}
+
+/// The step limit of `config` for `n` neurons.
+fn step_limit(config: &RecallConfig, n: usize) -> u64 {
+    match config.schedule {
+        Schedule::Synchronous => config.max_sweeps,
+        _ => config.max_sweeps.saturating_mul(n as u64),
+    }
 }
 
 /// One synchronous step from `state` (Theorem 2's map `x ↦ sgn(W x)`).
@@ -438,9 +705,9 @@ pub fn capacity_sweep(
                     seed: derive_seed(config.seed, &[m as u64, trial as u64, 1]),
                     ..config.recall
                 };
-                let report = recall(&net, &patterns, &rc)?;
-                recalled += report.probes.iter().filter(|p| p.recalled).count();
-                overlap += report.mean_overlap;
+                let summary = recall_summary(&net, &patterns, &rc)?;
+                recalled += summary.recalled;
+                overlap += summary.mean_overlap;
             }
             let sets = (m * config.trials) as f64;
             out.push(CapacityPoint {

@@ -16,10 +16,7 @@ use hopfield_memory::image::{PanelLayout, save_recall_panel};
 use hopfield_memory::recall::{
     CapacityConfig, CapacityPoint, RecallConfig, capacity_sweep, corrupt,
 };
-use hopfield_memory::rules::{
-    ConstrainedPerceptron, FastRule, Gardner, Hebbian, KrauthMezard, LearningRule, LpMode,
-    MaxMinLp, Projection, Storkey,
-};
+use hopfield_memory::rules::{LearningRule, LpMode, Projection, by_name};
 use serde::{Deserialize, Serialize};
 
 use super::{Context, fmt};
@@ -73,20 +70,6 @@ pub struct DesignsDef {
     pub noise: f64,
 }
 
-fn rule_by_name(name: &str) -> anyhow::Result<Box<dyn LearningRule>> {
-    Ok(match name {
-        "hebbian" => Box::new(Hebbian::default()),
-        "storkey" => Box::new(Storkey),
-        "projection" => Box::new(Projection::default()),
-        "fast" => Box::new(FastRule),
-        "krauth_mezard" => Box::new(KrauthMezard::default()),
-        "gardner" => Box::new(Gardner::default()),
-        "constrained_perceptron" => Box::new(ConstrainedPerceptron::default()),
-        "maxmin_lp" => Box::new(MaxMinLp::default()),
-        other => bail!("unknown learning rule {other:?} in the memory definition"),
-    })
-}
-
 fn distances(d: &KanjiDistances) -> [usize; 3] {
     [d.ji_yi, d.ji_si, d.yi_si]
 }
@@ -128,7 +111,7 @@ pub fn run(def: &MemoryDef, ctx: &Context) -> anyhow::Result<()> {
     let rules = def
         .capacity_rules
         .iter()
-        .map(|r| rule_by_name(r))
+        .map(|r| by_name(r).context("in the memory definition"))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let rule_refs: Vec<&dyn LearningRule> = rules.iter().map(AsRef::as_ref).collect();
     let capacity = capacity_sweep(

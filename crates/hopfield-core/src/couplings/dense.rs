@@ -3,6 +3,7 @@
 use nalgebra::{DMatrix, DVectorView, DVectorViewMut};
 
 use super::{Couplings, DiagonalPolicy, Rescale, check_diagonal, check_symmetric_pair};
+use crate::batch::{BatchView, ViewKind};
 use crate::error::{CoreError, Result};
 
 /// The scalar a [`Dense`] matrix stores: `f64` (default) or `f32`.
@@ -74,17 +75,19 @@ impl Dense<f64> {
         if rows != cols {
             return Err(CoreError::NotSquare { rows, cols });
         }
-        for j in 0..cols {
+        if let Some(k) = first_non_finite(w.as_slice()) {
+            let (i, j) = (k % rows.max(1), k / rows.max(1));
+            return Err(CoreError::NonFinite {
+                what: "weight",
+                location: format!("[{i}][{j}]"),
+                value: w[(i, j)],
+            });
+        }
+        if exactly_symmetric(&w) {
             for i in 0..rows {
-                let value = w[(i, j)];
-                if !value.is_finite() {
-                    return Err(CoreError::NonFinite {
-                        what: "weight",
-                        location: format!("[{i}][{j}]"),
-                        value,
-                    });
-                }
+                check_diagonal(diagonal, i, w[(i, i)])?;
             }
+            return Ok(Dense { w, diagonal });
         }
         for i in 0..rows {
             check_diagonal(diagonal, i, w[(i, i)])?;
@@ -95,6 +98,52 @@ impl Dense<f64> {
                     let mean = 0.5 * (a + b);
                     w[(i, j)] = mean;
                     w[(j, i)] = mean;
+                }
+            }
+        }
+        Ok(Dense { w, diagonal })
+    }
+
+    /// A symmetric matrix from the upper triangle of `w` (the entries `w[(i, j)]` with
+    /// `i ≤ j`): the lower triangle is overwritten with their mirror image, so the result is
+    /// exactly symmetric whatever it held. Checks that the upper triangle is finite and that
+    /// the diagonal obeys `diagonal`. For rules that compute only half of a symmetric matrix.
+    ///
+    /// ```
+    /// use hopfield_core::{Couplings, Dense, DiagonalPolicy};
+    /// use nalgebra::DMatrix;
+    ///
+    /// let w = DMatrix::from_row_slice(2, 2, &[0.0, 3.0, f64::NAN, 0.0]);
+    /// let d = Dense::from_upper_triangle(w, DiagonalPolicy::Zero)?;
+    /// assert_eq!(d.weight(1, 0), 3.0);
+    /// # Ok::<(), hopfield_core::CoreError>(())
+    /// ```
+    pub fn from_upper_triangle(mut w: DMatrix<f64>, diagonal: DiagonalPolicy) -> Result<Self> {
+        let (rows, cols) = w.shape();
+        if rows != cols {
+            return Err(CoreError::NotSquare { rows, cols });
+        }
+        let n = rows;
+        let s = w.as_mut_slice();
+        for j in 0..n {
+            let upper = &s[j * n..j * n + j + 1];
+            if let Some(i) = upper.iter().position(|v| !v.is_finite()) {
+                return Err(CoreError::NonFinite {
+                    what: "weight",
+                    location: format!("[{i}][{j}]"),
+                    value: upper[i],
+                });
+            }
+            check_diagonal(diagonal, j, s[j * n + j])?;
+        }
+        // Mirror tile by tile so both sides stay in cache: w[(j, i)] = w[(i, j)] for i < j.
+        const TILE: usize = 32;
+        for jb in (0..n).step_by(TILE) {
+            for ib in (0..=jb).step_by(TILE) {
+                for j in jb..(jb + TILE).min(n) {
+                    for i in ib..(ib + TILE).min(j) {
+                        s[i * n + j] = s[j * n + i];
+                    }
                 }
             }
         }
@@ -118,6 +167,42 @@ impl Dense<f64> {
             diagonal: self.diagonal,
         }
     }
+}
+
+/// Whether `w` (square) equals its transpose exactly, checked tile by tile.
+fn exactly_symmetric(w: &DMatrix<f64>) -> bool {
+    const TILE: usize = 32;
+    let n = w.nrows();
+    let s = w.as_slice();
+    for jb in (0..n).step_by(TILE) {
+        for ib in (0..=jb).step_by(TILE) {
+            let mut equal = true;
+            for j in jb..(jb + TILE).min(n) {
+                for i in ib..(ib + TILE).min(j) {
+                    equal &= s[i * n + j] == s[j * n + i];
+                }
+            }
+            if !equal {
+                return false;
+            }
+        }
+    }
+    true
+}
+
+/// The index of the first value that is not finite (a vectorized scan by chunks).
+fn first_non_finite(values: &[f64]) -> Option<usize> {
+    const CHUNK: usize = 256;
+    values
+        .chunks(CHUNK)
+        .position(|c| !c.iter().fold(true, |ok, v| ok & v.is_finite()))
+        .and_then(|k| {
+            let start = k * CHUNK;
+            values[start..]
+                .iter()
+                .position(|v| !v.is_finite())
+                .map(|i| start + i)
+        })
 }
 
 impl<T: Weight> Dense<T> {
@@ -175,6 +260,10 @@ impl Couplings for Dense<f64> {
         let mut y = DVectorViewMut::from_slice(out, n);
         y.gemv(1.0, &self.w, &s, 0.0);
     }
+
+    fn batch_view(&self) -> Option<BatchView<'_>> {
+        Some(BatchView(ViewKind::Dense64(&self.w)))
+    }
 }
 
 impl Couplings for Dense<f32> {
@@ -214,6 +303,10 @@ impl Couplings for Dense<f32> {
         for (o, &v) in out.iter_mut().zip(y.iter()) {
             *o = f64::from(v);
         }
+    }
+
+    fn batch_view(&self) -> Option<BatchView<'_>> {
+        Some(BatchView(ViewKind::Dense32(&self.w)))
     }
 }
 
@@ -266,6 +359,43 @@ mod tests {
         assert!(matches!(
             Dense::new(nan, DiagonalPolicy::Zero),
             Err(CoreError::NonFinite { .. })
+        ));
+    }
+
+    #[test]
+    fn upper_triangle_is_mirrored_and_checked() {
+        let n = 70;
+        let w = DMatrix::from_fn(n, n, |i, j| if i < j { (i * n + j) as f64 } else { -1.0 });
+        let mut zeroed = w.clone();
+        zeroed.fill_diagonal(0.0);
+        let d = Dense::from_upper_triangle(zeroed, DiagonalPolicy::Zero).unwrap();
+        for i in 0..n {
+            for j in 0..n {
+                let expected = if i == j {
+                    0.0
+                } else {
+                    (i.min(j) * n + i.max(j)) as f64
+                };
+                assert_eq!(d.weight(i, j), expected);
+            }
+        }
+        assert!(matches!(
+            Dense::from_upper_triangle(w.clone(), DiagonalPolicy::Zero),
+            Err(CoreError::NonZeroDiagonal { i: 0, .. })
+        ));
+        assert!(matches!(
+            Dense::from_upper_triangle(w, DiagonalPolicy::SelfCoupling),
+            Err(CoreError::NegativeSelfCoupling { i: 0, .. })
+        ));
+        let mut nan = DMatrix::zeros(3, 3);
+        nan[(0, 2)] = f64::INFINITY;
+        assert!(matches!(
+            Dense::from_upper_triangle(nan, DiagonalPolicy::Zero),
+            Err(CoreError::NonFinite { .. })
+        ));
+        assert!(matches!(
+            Dense::from_upper_triangle(DMatrix::zeros(2, 3), DiagonalPolicy::Zero),
+            Err(CoreError::NotSquare { .. })
         ));
     }
 

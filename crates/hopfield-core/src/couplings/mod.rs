@@ -7,10 +7,15 @@
 //! whatever a structured implementation (a TSP or N-Queens encoder in `hopfield-opt`) needs.
 
 mod dense;
+mod low_rank;
 mod sparse;
 
 pub use dense::{Dense, Weight};
+pub(crate) use low_rank::Coefficients;
+pub use low_rank::LowRank;
 pub use sparse::{Sparse, SparseBuilder};
+
+use crate::batch::BatchView;
 
 use serde::{Deserialize, Serialize};
 
@@ -65,6 +70,14 @@ pub trait Couplings: Send + Sync {
             }
         }
     }
+
+    /// How the batched engine ([`BatchPlan`](crate::BatchPlan)) may read these couplings:
+    /// `None` (the default) runs every state through the plain [`Dynamics`](crate::Dynamics),
+    /// which is always correct. [`Dense`] and [`LowRank`] return their matrices, so a batch
+    /// of states is run with matrix products.
+    fn batch_view(&self) -> Option<BatchView<'_>> {
+        None
+    }
 }
 
 impl<C: Couplings + ?Sized> Couplings for &C {
@@ -85,6 +98,9 @@ impl<C: Couplings + ?Sized> Couplings for &C {
     }
     fn mul_into(&self, state: &[f64], out: &mut [f64]) {
         (**self).mul_into(state, out)
+    }
+    fn batch_view(&self) -> Option<BatchView<'_>> {
+        (**self).batch_view()
     }
 }
 

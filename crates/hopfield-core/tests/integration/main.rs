@@ -2,6 +2,7 @@
 //! the file format.
 #![allow(clippy::unwrap_used)]
 
+mod batch;
 mod common;
 mod file_format;
 mod lean;

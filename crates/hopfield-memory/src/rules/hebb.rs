@@ -1,7 +1,7 @@
 //! The Hebbian (outer-product) rule, ±1 and seed 001's 0/1 form with thresholds.
 
 use hopfield_core::nalgebra::DMatrix;
-use hopfield_core::{Dense, Encoding, Network};
+use hopfield_core::{Dense, DiagonalPolicy, Encoding, LowRank, Network};
 
 use super::LearningRule;
 use crate::error::Result;
@@ -27,10 +27,90 @@ pub struct Hebbian {
     pub normalize: bool,
 }
 
-/// `Σ_u x^u x^uᵀ` (`N × N`).
+/// `Σ_u x^u x^uᵀ` (`N × N`), exactly symmetric. The entries are integers of magnitude at
+/// most `M`, so the products run in `f32`, exactly, while `M < 2²⁴`.
 pub(crate) fn outer_product_sum(patterns: &Patterns) -> DMatrix<f64> {
-    let x = patterns.to_matrix();
-    &x * x.transpose()
+    let (n, m) = (patterns.n(), patterns.m());
+    if m >= 1 << 24 {
+        let x = patterns.to_matrix();
+        return &x * x.transpose();
+    }
+    let x = DMatrix::<f32>::from_fn(n, m, |i, u| patterns.value(u, i) as f32);
+    symmetric_product(&x)
+}
+
+/// `Y Yᵀ` for an `N × r` matrix `Y`, exactly symmetric: only the blocks on and above the
+/// diagonal are multiplied (half the work), and each is written to both triangles.
+pub(crate) fn symmetric_product<T>(y: &DMatrix<T>) -> DMatrix<f64>
+where
+    T: hopfield_core::nalgebra::RealField + Copy + Into<f64>,
+{
+    let n = y.nrows();
+    let yt = y.transpose();
+    let mut w = DMatrix::<f64>::zeros(n, n);
+    const BLOCK: usize = 128;
+    let ws = w.as_mut_slice();
+    for jb in (0..n).step_by(BLOCK) {
+        let width = BLOCK.min(n - jb);
+        let height = jb + width;
+        let mut c = DMatrix::<T>::zeros(height, width);
+        c.gemm(
+            T::one(),
+            &y.rows(0, height),
+            &yt.columns(jb, width),
+            T::zero(),
+        );
+        let cs = c.as_slice();
+        // Columns jb..jb+width, rows 0..height.
+        for (k, src) in cs.chunks_exact(height).enumerate() {
+            let col = &mut ws[(jb + k) * n..(jb + k) * n + height];
+            for (dst, &v) in col.iter_mut().zip(src) {
+                *dst = v.into();
+            }
+        }
+        // Their mirror: rows jb..jb+width of columns 0..jb, in tiles of 16 columns so the
+        // reads of `c` stay in cache.
+        for rb in (0..jb).step_by(16) {
+            for kb in (0..width).step_by(16) {
+                for r in rb..(rb + 16).min(jb) {
+                    for k in kb..(kb + 16).min(width) {
+                        ws[r * n + jb + k] = cs[k * height + r].into();
+                    }
+                }
+            }
+        }
+    }
+    w
+}
+
+impl Hebbian {
+    /// The same couplings kept in pattern space: `W = s X Xᵀ` with a zero diagonal as a
+    /// [`LowRank`] matrix, `O(N M)` memory and time instead of `O(N²)` and `O(N² M)`. Fields,
+    /// and so recall, are exactly those of [`learn`](LearningRule::learn)'s dense matrix when
+    /// `normalize` is off (integer arithmetic both ways). With `normalize`, the low-rank field
+    /// is the exact integer field times `1/N`: a mathematically zero field is exactly zero
+    /// here (the tie rule decides it) where the dense `1/N` weights may leave a rounding
+    /// residue.
+    ///
+    /// ```
+    /// use hopfield_memory::Patterns;
+    /// use hopfield_memory::rules::{Hebbian, LearningRule};
+    /// use hopfield_memory::hopfield_core::{Couplings, rng_from_seed};
+    /// let p = Patterns::random(40, 3, &mut rng_from_seed(1))?;
+    /// let low = Hebbian::default().learn_low_rank(&p)?;
+    /// let dense = Hebbian::default().learn(&p)?;
+    /// assert_eq!(low.couplings().weight(3, 17), dense.couplings().weight(3, 17));
+    /// # Ok::<(), hopfield_memory::MemoryError>(())
+    /// ```
+    pub fn learn_low_rank(&self, patterns: &Patterns) -> Result<Network<LowRank>> {
+        let scale = if self.normalize {
+            1.0 / patterns.n() as f64
+        } else {
+            1.0
+        };
+        let w = LowRank::outer_products(patterns.to_matrix(), scale, DiagonalPolicy::Zero)?;
+        Ok(Network::new(w, Encoding::Bipolar))
+    }
 }
 
 impl LearningRule for Hebbian {

@@ -60,6 +60,59 @@ pub trait LearningRule: Send + Sync {
     fn learn(&self, patterns: &Patterns) -> Result<Network<Dense>>;
 }
 
+/// The names [`by_name`] accepts, as experiment definitions and the bench command line
+/// spell them.
+pub const RULE_NAMES: [&str; 10] = [
+    "hebbian",
+    "hebbian_binary",
+    "projection",
+    "projection_zero_diagonal",
+    "storkey",
+    "fast",
+    "maxmin_lp",
+    "constrained_perceptron",
+    "krauth_mezard",
+    "gardner",
+];
+
+/// The rule called `name` (one of [`RULE_NAMES`]) with its default parameters.
+///
+/// ```
+/// use hopfield_memory::rules::{by_name, RULE_NAMES};
+///
+/// for name in RULE_NAMES {
+///     assert_eq!(by_name(name)?.name(), name);
+/// }
+/// assert!(by_name("nope").is_err());
+/// # Ok::<(), hopfield_memory::MemoryError>(())
+/// ```
+pub fn by_name(name: &str) -> Result<Box<dyn LearningRule>> {
+    Ok(match name {
+        "hebbian" => Box::new(Hebbian::default()),
+        "hebbian_binary" => Box::new(HebbianBinary),
+        "projection" => Box::new(Projection::default()),
+        "projection_zero_diagonal" => Box::new(Projection {
+            zero_diagonal: true,
+            ..Projection::default()
+        }),
+        "storkey" => Box::new(Storkey),
+        "fast" => Box::new(FastRule),
+        "maxmin_lp" => Box::new(MaxMinLp::default()),
+        "constrained_perceptron" => Box::new(ConstrainedPerceptron::default()),
+        "krauth_mezard" => Box::new(KrauthMezard::default()),
+        "gardner" => Box::new(Gardner::default()),
+        other => {
+            return Err(invalid(
+                "rule",
+                format!(
+                    "unknown learning rule {other:?}; the rules are {}",
+                    RULE_NAMES.join(", ")
+                ),
+            ));
+        }
+    })
+}
+
 /// `InvalidParams` for `name`.
 pub(crate) fn invalid(name: &'static str, reason: impl Into<String>) -> MemoryError {
     MemoryError::InvalidParams {

@@ -2,8 +2,9 @@
 //! incremental (Greville).
 
 use hopfield_core::nalgebra::{DMatrix, DVector};
-use hopfield_core::{Dense, DiagonalPolicy, Encoding, Network, State};
+use hopfield_core::{Dense, DiagonalPolicy, Encoding, LowRank, Network, State};
 
+use super::hebb::symmetric_product;
 use super::{LearningRule, check_positive, invalid, symmetrize};
 use crate::error::{MemoryError, Result};
 use crate::patterns::Patterns;
@@ -39,9 +40,90 @@ impl Projection {
     pub fn check(&self) -> Result<()> {
         check_positive("tolerance", self.tolerance)
     }
+
+    /// The same projector kept in pattern space: `W = X A Xᵀ` with `A = (XᵀX)⁺` as a
+    /// [`LowRank`] matrix (`O(N M)` memory, `O(N M²)` time). `A` is the inverse of the Gram
+    /// matrix for well-conditioned sets, else `V Σ⁻² Vᵀ` with singular values at or below
+    /// `tolerance` dropped, as in [`learn`](LearningRule::learn), so both are `X X⁺` up to
+    /// rounding.
+    ///
+    /// Projection weights are not integers, so the dense and low-rank forms agree up to
+    /// rounding (about `1e-15`), not bit for bit: recall from either ends in the same states
+    /// unless some field comes within rounding of zero. Each form's batched recall equals its
+    /// own plain dynamics exactly (see [`hopfield_core::Precision::Certified`]).
+    pub fn learn_low_rank(&self, patterns: &Patterns) -> Result<Network<LowRank>> {
+        self.check()?;
+        let x = patterns.to_matrix();
+        let a = Range::of(&x, self.tolerance)?.coefficients;
+        let policy = if self.zero_diagonal {
+            DiagonalPolicy::Zero
+        } else {
+            DiagonalPolicy::SelfCoupling
+        };
+        Ok(Network::new(LowRank::new(x, a, policy)?, Encoding::Bipolar))
+    }
 }
 
-/// Builds the network from a projector matrix.
+/// The range of `X` (`N × M`): an orthonormal basis `B` (`N × r`, so `X X⁺ = B Bᵀ`) and the
+/// coefficients `A = (XᵀX)⁺` (`X X⁺ = X A Xᵀ`), dropping singular values at or below the
+/// tolerance. Costs `O(N M²)`.
+struct Range {
+    basis: DMatrix<f64>,
+    coefficients: DMatrix<f64>,
+}
+
+impl Range {
+    fn of(x: &DMatrix<f64>, tolerance: f64) -> Result<Self> {
+        // Well-conditioned sets (random patterns): Cholesky of the Gram matrix, `Y = X L⁻ᵀ`
+        // has orthonormal columns spanning the patterns. With κ(X) ≤ 10⁴ every singular value
+        // is above `σ_max / 10⁴`, far above any sensible tolerance, so no singular value would
+        // have been dropped and the projector is the same.
+        let gram = x.transpose() * x;
+        if let Some(chol) = gram.clone().cholesky() {
+            let l = chol.l();
+            let diag = l.diagonal();
+            let (lo, hi) = (diag.min(), diag.max());
+            if lo > 0.0
+                && hi / lo <= 1e4
+                && lo > tolerance
+                && let Some(yt) = l.solve_lower_triangular(&x.transpose())
+            {
+                return Ok(Range {
+                    basis: yt.transpose(),
+                    coefficients: chol.inverse(),
+                });
+            }
+        }
+        let qr = x.clone().qr();
+        let (q, r) = (qr.q(), qr.r());
+        let svd = r.svd(true, true);
+        let (u_small, v_t) = match (svd.u, svd.v_t) {
+            (Some(u), Some(v_t)) => (u, v_t),
+            _ => return Err(MemoryError::Solver("the SVD did not return U and V".into())),
+        };
+        let keep: Vec<usize> = (0..svd.singular_values.len())
+            .filter(|&k| svd.singular_values[k] > tolerance)
+            .collect();
+        let u_keep = DMatrix::from_fn(u_small.nrows(), keep.len(), |i, k| u_small[(i, keep[k])]);
+        let m = x.ncols();
+        let mut a = DMatrix::zeros(m, m);
+        for &k in &keep {
+            let v = v_t.row(k);
+            let inv = 1.0 / (svd.singular_values[k] * svd.singular_values[k]);
+            for col in 0..m {
+                for row in 0..m {
+                    a[(row, col)] += inv * v[row] * v[col];
+                }
+            }
+        }
+        Ok(Range {
+            basis: q * u_keep,
+            coefficients: a,
+        })
+    }
+}
+
+/// Builds the network from a projector matrix (symmetrized).
 fn network_from_projector(mut w: DMatrix<f64>, zero_diagonal: bool) -> Result<Network<Dense>> {
     symmetrize(&mut w);
     let couplings = if zero_diagonal {
@@ -65,14 +147,23 @@ impl LearningRule for Projection {
         }
     }
 
+    /// `W = B Bᵀ` for an orthonormal basis `B` of the patterns' span: `B = X L⁻ᵀ` from the
+    /// Cholesky factor of `XᵀX` when the set is well conditioned (`κ(X) ≤ 10⁴`), else the
+    /// left singular vectors with singular values above the tolerance (QR of `X`, SVD of `R`).
+    /// Only the blocks on and above the diagonal are multiplied and each is written to both
+    /// triangles, so `W` is exactly symmetric with a diagonal `‖B_i‖² ≥ 0`.
+    /// Cost `O(N M² + N² r / 2)`.
     fn learn(&self, patterns: &Patterns) -> Result<Network<Dense>> {
         self.check()?;
-        let x = patterns.to_matrix();
-        let pinv = x
-            .clone()
-            .pseudo_inverse(self.tolerance)
-            .map_err(|e| MemoryError::Solver(format!("pseudo-inverse failed: {e}")))?;
-        network_from_projector(&x * pinv, self.zero_diagonal)
+        let range = Range::of(&patterns.to_matrix(), self.tolerance)?;
+        let mut w = symmetric_product(&range.basis);
+        let policy = if self.zero_diagonal {
+            w.fill_diagonal(0.0);
+            DiagonalPolicy::Zero
+        } else {
+            DiagonalPolicy::SelfCoupling
+        };
+        Ok(Network::new(Dense::new(w, policy)?, Encoding::Bipolar))
     }
 }
 

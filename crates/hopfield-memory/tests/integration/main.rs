@@ -2,4 +2,5 @@
 #![allow(clippy::unwrap_used)]
 
 mod images;
+mod recall;
 mod rules;

@@ -1,0 +1,447 @@
+//! The low-rank kernel: overlaps `m = Xᵀ s` per state, fields `h = X (A m) + d ∘ s + b`.
+
+use std::borrow::Cow;
+
+use nalgebra::{DMatrix, DVector};
+use rand::Rng;
+
+use super::runner::{Oracle, run_async};
+use super::{
+    Batch, Certify, Dyadic, Engine, Kernel, MAX_BATCH_ELEMENTS, Outcome, Precision, Real, U32, U64,
+    axpy, dot,
+};
+use crate::couplings::{Coefficients, LowRank};
+use crate::dynamics::RunConfig;
+use crate::error::{CoreError, Result};
+use crate::state::TieRule;
+
+enum Coef<'a, T: Real> {
+    Scale(T),
+    Matrix {
+        a: &'a DMatrix<f64>,
+        yt: &'a DMatrix<f64>,
+        /// `A` in the kernel's scalar type.
+        a_t: DMatrix<T>,
+    },
+}
+
+pub(crate) struct LowRankKernel<'a, T: Real> {
+    /// `Xᵀ` (`M × N`).
+    xt: Cow<'a, DMatrix<T>>,
+    /// `X` (`N × M`), for the products `H = X Q`.
+    x: DMatrix<T>,
+    coef: Coef<'a, T>,
+    corr: Vec<T>,
+    bias: Vec<T>,
+    bias64: Vec<f64>,
+    corr64: Vec<f64>,
+    cert: Certify,
+    /// `c_v = Σ_u |A_uv|` when the certifier scales with `T = Σ_v c_v |m_v|`.
+    colsum: Vec<f64>,
+    precision: Precision,
+}
+
+pub(crate) fn plan<'a>(lr: &'a LowRank, bias: &[f64]) -> Result<Engine<'a>> {
+    let xt = lr.patterns_transposed();
+    let (m, n) = xt.shape();
+    let corr = lr.correction();
+    // K_u = Σ_i |X_iu| bounds |m_u| for every ±1 or 0/1 state.
+    let k: Vec<f64> = (0..m)
+        .map(|u| xt.row(u).iter().map(|v| v.abs()).sum())
+        .collect();
+    let mut x_dyadic = Dyadic::new();
+    for &v in xt.as_slice() {
+        x_dyadic.add(v);
+    }
+    let mut c_dyadic = Dyadic::new();
+    for (&c, &b) in corr.iter().zip(bias) {
+        c_dyadic.add(c);
+        c_dyadic.add(b);
+    }
+    // Σ_v |A_uv| K_v (a bound on |q_u|).
+    let aq: Vec<f64> = match lr.coef() {
+        Coefficients::Scale(s) => {
+            c_dyadic.add(*s);
+            k.iter().map(|kv| s.abs() * kv).collect()
+        }
+        Coefficients::Matrix { a, .. } => {
+            c_dyadic.0 = None;
+            (a.abs() * DVector::from_column_slice(&k))
+                .iter()
+                .copied()
+                .collect()
+        }
+    };
+    let mut sum_xk_max = 0.0f64;
+    let r: Vec<f64> = (0..n)
+        .map(|i| {
+            let col = xt.column(i);
+            let xq: f64 = col.iter().zip(&aq).map(|(x, q)| x.abs() * q).sum();
+            let xk: f64 = col.iter().zip(&k).map(|(x, kv)| x.abs() * kv).sum();
+            sum_xk_max = sum_xk_max.max(xk);
+            xq + corr[i].abs() + bias[i].abs()
+        })
+        .collect();
+    let max_abs = r
+        .iter()
+        .chain(&aq)
+        .chain(&k)
+        .copied()
+        .fold(sum_xk_max, f64::max);
+    let exact = if x_dyadic.0 == Some(0) {
+        c_dyadic.precision(max_abs)
+    } else {
+        None
+    };
+    let corr64 = corr.to_vec();
+    Ok(match (exact, lr.coef()) {
+        (Some(Precision::ExactF32), Coefficients::Scale(s)) => {
+            if m.checked_mul(n).is_none_or(|e| e > MAX_BATCH_ELEMENTS / 2) {
+                return Err(CoreError::InvalidParameter {
+                    name: "network",
+                    reason: format!("{m} × {n} pattern values exceed the batch engine's limit"),
+                });
+            }
+            Engine::LowRank32(LowRankKernel {
+                xt: Cow::Owned(xt.map(f32::of)),
+                x: xt.transpose().map(f32::of),
+                coef: Coef::Scale(f32::of(*s)),
+                corr: corr.iter().map(|&c| f32::of(c)).collect(),
+                bias: bias.iter().map(|&b| f32::of(b)).collect(),
+                bias64: bias.to_vec(),
+                corr64,
+                cert: Certify::exact(),
+                colsum: Vec::new(),
+                precision: Precision::ExactF32,
+            })
+        }
+        (None, Coefficients::Matrix { a, yt }) => {
+            // Synchronous steps recompute every field from the overlaps, so their own rounding
+            // does not accumulate: run them in f32 and certify against f32 rounding of one
+            // product plus the plain dynamics' f64 rounding. Asynchronous updates accumulate,
+            // so they stay in f64.
+            if m.checked_mul(n).is_none_or(|e| e > MAX_BATCH_ELEMENTS / 2) {
+                return Err(CoreError::InvalidParameter {
+                    name: "network",
+                    reason: format!("{m} × {n} pattern values exceed the batch engine's limit"),
+                });
+            }
+            let mf = m as f64;
+            // Integer patterns give exact overlaps in f32 while every |m_u| ≤ K_u < 2²⁴.
+            let exact_overlaps = x_dyadic.0 == Some(0) && k.iter().all(|&kv| kv < 16_777_216.0);
+            let x_term = if exact_overlaps { 0.0 } else { n as f64 };
+            let base: Vec<f64> = r.iter().map(|&ri| 2.2 * ri * (1.0 + 1e-6)).collect();
+            let sync = LowRankKernel {
+                xt: Cow::Owned(xt.map(f32::of)),
+                x: xt.transpose().map(f32::of),
+                coef: Coef::Matrix {
+                    a,
+                    yt,
+                    a_t: a.map(f32::of),
+                },
+                corr: corr.iter().map(|&c| f32::of(c)).collect(),
+                bias: bias.iter().map(|&b| f32::of(b)).collect(),
+                bias64: bias.to_vec(),
+                corr64: corr64.clone(),
+                // The plain dynamics' f64 rounding: static. Our f32 rounding: the products
+                // q = A m and X q round by at most (2M + 4) u32 Σ_u |X_iu| Σ_v |A_uv| |m_v|
+                // ≤ (2M + 4) u32 max_u |X_iu| · T with T = Σ_v c_v |m_v|, c_v = Σ_u |A_uv|;
+                // d_i, b_i and the last additions add a few u32 (|d_i| + |b_i|); inexact
+                // overlaps (non-integer patterns) add N u32 R_i.
+                cert: Certify {
+                    base: base.clone(),
+                    c0: U64 * (n as f64 + 2.0 * mf + 8.0) + U32 * x_term,
+                    c1: U64 * (4.0 * mf + 8.0),
+                    scaled: (0..n)
+                        .map(|i| {
+                            let xmax = xt.column(i).iter().fold(0.0f64, |a, v| a.max(v.abs()));
+                            2.2 * U32 * (2.0 * mf + 8.0) * xmax * (1.0 + 1e-6)
+                        })
+                        .collect(),
+                    fixed: (0..n)
+                        .map(|i| 2.2 * U32 * 4.0 * (corr[i].abs() + bias[i].abs()) * (1.0 + 1e-6))
+                        .collect(),
+                },
+                colsum: a
+                    .row_iter()
+                    .map(|row| row.iter().map(|v| v.abs()).sum())
+                    .collect(),
+                precision: Precision::Certified,
+            };
+            let asynchronous = LowRankKernel {
+                xt: Cow::Borrowed(xt),
+                x: xt.transpose(),
+                coef: Coef::Matrix {
+                    a,
+                    yt,
+                    a_t: a.clone(),
+                },
+                corr: corr.to_vec(),
+                bias: bias.to_vec(),
+                bias64: bias.to_vec(),
+                corr64,
+                cert: Certify::static_bound(
+                    base,
+                    U64 * (n as f64 + 2.0 * mf + 8.0),
+                    U64 * (4.0 * mf + 8.0),
+                ),
+                colsum: Vec::new(),
+                precision: Precision::Certified,
+            };
+            Engine::LowRankMixed(sync, asynchronous)
+        }
+        (exact, coef) => {
+            let coef = match coef {
+                Coefficients::Scale(s) => Coef::Scale(*s),
+                Coefficients::Matrix { a, yt } => Coef::Matrix {
+                    a,
+                    yt,
+                    a_t: a.clone(),
+                },
+            };
+            let (cert, precision) = match exact {
+                Some(p) => (Certify::exact(), p),
+                None => {
+                    let mf = m as f64;
+                    (
+                        Certify::static_bound(
+                            r.iter().map(|&ri| 2.2 * U64 * ri * (1.0 + 1e-6)).collect(),
+                            n as f64 + 2.0 * mf + 8.0,
+                            4.0 * mf + 8.0,
+                        ),
+                        Precision::Certified,
+                    )
+                }
+            };
+            Engine::LowRank64(LowRankKernel {
+                xt: Cow::Borrowed(xt),
+                x: xt.transpose(),
+                coef,
+                corr: corr.to_vec(),
+                bias: bias.to_vec(),
+                bias64: bias.to_vec(),
+                corr64,
+                cert,
+                colsum: Vec::new(),
+                precision,
+            })
+        }
+    })
+}
+
+impl<T: Real> LowRankKernel<'_, T> {
+    pub(crate) fn precision(&self) -> Precision {
+        self.precision
+    }
+
+    fn m(&self) -> usize {
+        self.xt.nrows()
+    }
+
+    #[inline]
+    fn xcol(&self, i: usize) -> &[T] {
+        let m = self.m();
+        &self.xt.as_slice()[i * m..(i + 1) * m]
+    }
+
+    /// `H[:, cols] = X A Mo[:, cols] + d ∘ S[:, cols] + b`.
+    fn fields_into(&self, batch: &Batch<T>, mo: &DMatrix<T>, h: &mut DMatrix<T>, cols: &[usize]) {
+        if cols.is_empty() {
+            return;
+        }
+        let (m, n) = self.xt.shape();
+        let k = cols.len();
+        let mk = DMatrix::from_fn(m, k, |u, c| mo[(u, cols[c])]);
+        let mut hk = DMatrix::<T>::zeros(n, k);
+        match &self.coef {
+            Coef::Scale(s) => hk.gemm(*s, &self.x, &mk, T::zero()),
+            Coef::Matrix { a_t, .. } => {
+                let q = a_t * &mk;
+                hk.gemm(T::one(), &self.x, &q, T::zero());
+            }
+        }
+        for (c, &p) in cols.iter().enumerate() {
+            let sp = batch.s.column(p);
+            let mut hp = h.column_mut(p);
+            let src = hk.column(c);
+            for i in 0..n {
+                hp[i] = src[i] + self.corr[i] * sp[i] + self.bias[i];
+            }
+        }
+    }
+
+    /// `E = −½ (mᵀ A m + Σ d_i s_i²) − bᵀ s`.
+    fn energy_of(&self, s: &[T], m: &[T]) -> f64 {
+        let m64: Vec<f64> = m.iter().map(|v| v.to64()).collect();
+        let quad = match &self.coef {
+            Coef::Scale(a) => a.to64() * m64.iter().map(|v| v * v).sum::<f64>(),
+            Coef::Matrix { a, .. } => {
+                let mv = DVector::from_column_slice(&m64);
+                mv.dot(&(*a * &mv))
+            }
+        };
+        let mut diag = 0.0;
+        let mut lin = 0.0;
+        for ((&si, &d), &b) in s.iter().zip(&self.corr64).zip(&self.bias64) {
+            let si = si.to64();
+            diag += d * si * si;
+            lin += b * si;
+        }
+        -0.5 * (quad + diag) - lin
+    }
+}
+
+impl<T: Real> Kernel<T> for LowRankKernel<'_, T> {
+    type Aux = DMatrix<T>;
+
+    fn n(&self) -> usize {
+        self.xt.ncols()
+    }
+
+    fn certify(&self) -> &Certify {
+        &self.cert
+    }
+
+    fn start(&self, batch: &Batch<T>) -> (DMatrix<T>, DMatrix<T>) {
+        let (n, b) = batch.s.shape();
+        let mut mo = DMatrix::<T>::zeros(self.m(), b);
+        mo.gemm(T::one(), &*self.xt, &batch.s, T::zero());
+        let mut h = DMatrix::<T>::zeros(n, b);
+        let all: Vec<usize> = (0..b).collect();
+        self.fields_into(batch, &mo, &mut h, &all);
+        (h, mo)
+    }
+
+    fn sync_update(
+        &self,
+        batch: &Batch<T>,
+        h: &mut DMatrix<T>,
+        mo: &mut DMatrix<T>,
+        moved: &[usize],
+        ended: &[usize],
+        flips: &[Vec<u32>],
+    ) {
+        let span = batch.span();
+        for &p in moved.iter().chain(ended) {
+            let sp = batch.s.column(p);
+            let mut mp = mo.column_mut(p);
+            let mp = mp.as_mut_slice();
+            for &i in &flips[p] {
+                let i = i as usize;
+                let delta = if sp[i] == batch.high { span } else { -span };
+                axpy(delta, self.xcol(i), mp);
+            }
+        }
+        self.fields_into(batch, mo, h, moved);
+    }
+
+    fn magnitude(&self, mo: &DMatrix<T>, p: usize) -> f64 {
+        if self.colsum.is_empty() {
+            return 0.0;
+        }
+        mo.column(p)
+            .iter()
+            .zip(&self.colsum)
+            .map(|(m, c)| m.to64().abs() * c)
+            .sum::<f64>()
+            * (1.0 + 1e-9)
+    }
+
+    fn energy(&self, batch: &Batch<T>, _: &DMatrix<T>, mo: &DMatrix<T>, p: usize) -> f64 {
+        self.energy_of(batch.s.column(p).as_slice(), mo.column(p).as_slice())
+    }
+
+    fn run_async<R: Rng + ?Sized>(
+        &self,
+        batch: &mut Batch<T>,
+        _: &mut DMatrix<T>,
+        mo: &mut DMatrix<T>,
+        p: usize,
+        tie: TieRule,
+        config: &RunConfig,
+        rng: &mut R,
+    ) -> Outcome {
+        let (high, low) = (batch.high, batch.low);
+        let mut s_col = batch.s.column_mut(p);
+        let mut m_col = mo.column_mut(p);
+        let mut probe = LowRankProbe {
+            kernel: self,
+            s: s_col.as_mut_slice(),
+            m: m_col.as_mut_slice(),
+            q: Vec::new(),
+            flips: 0,
+            tie,
+            high,
+            low,
+        };
+        let (termination, steps, flips) =
+            run_async(&mut probe, config.schedule, config.max_steps, rng)?;
+        let energy = self.energy_of(probe.s, probe.m);
+        Some((termination, steps, flips, energy))
+    }
+}
+
+struct LowRankProbe<'k, 'w, T: Real> {
+    kernel: &'k LowRankKernel<'w, T>,
+    s: &'k mut [T],
+    m: &'k mut [T],
+    /// `q = A m` for a coefficient matrix (f64 only; empty otherwise).
+    q: Vec<T>,
+    flips: u64,
+    tie: TieRule,
+    high: T,
+    low: T,
+}
+
+impl<T: Real> Oracle for LowRankProbe<'_, '_, T> {
+    fn n(&self) -> usize {
+        self.s.len()
+    }
+
+    #[inline]
+    fn would_flip(&mut self, i: usize) -> Option<bool> {
+        let k = self.kernel;
+        let x = k.xcol(i);
+        let base = match &k.coef {
+            Coef::Scale(s) => *s * dot(x, self.m),
+            Coef::Matrix { .. } => dot(x, &self.q),
+        };
+        let f = (base + k.corr[i] * self.s[i] + k.bias[i]).to64();
+        if !k.cert.certain(i, f, self.flips) {
+            return None;
+        }
+        let is_high = self.s[i] == self.high;
+        Some(self.tie.next_is_high(f, is_high) != is_high)
+    }
+
+    #[inline]
+    fn flip(&mut self, i: usize) {
+        let span = self.high - self.low;
+        let delta = if self.s[i] == self.high {
+            self.s[i] = self.low;
+            -span
+        } else {
+            self.s[i] = self.high;
+            span
+        };
+        let k = self.kernel;
+        axpy(delta, k.xcol(i), self.m);
+        if let Coef::Matrix { yt, .. } = &k.coef {
+            let m = k.m();
+            let col = &yt.as_slice()[i * m..(i + 1) * m];
+            for (q, &y) in self.q.iter_mut().zip(col) {
+                *q += delta * T::of(y);
+            }
+        }
+        self.flips += 1;
+    }
+
+    fn refresh(&mut self) {
+        if let Coef::Matrix { a, .. } = &self.kernel.coef {
+            let m64 = DVector::from_iterator(self.m.len(), self.m.iter().map(|v| v.to64()));
+            let q = *a * m64;
+            self.q.clear();
+            self.q.extend(q.iter().map(|&v| T::of(v)));
+        }
+    }
+}

@@ -1,0 +1,653 @@
+//! Batched dynamics: many states run against one network with matrix products.
+//!
+//! [`BatchPlan`] runs a batch of states under the same schedules, tie rules, step limits and
+//! terminations as [`Dynamics::run`], and returns, for every state, the
+//! final state and the [`RunReport`] the plain dynamics would return (same termination, steps
+//! and flips; the energy up to rounding). It never starts threads: callers split large batches
+//! and run the parts in parallel (hopfield-memory does, with rayon).
+//!
+//! # How
+//! - **First fields** of the whole batch are one matrix product: `H = W S` for [`Dense`]
+//!   couplings, `H = X (A (Xᵀ S))` for [`LowRank`] couplings (`O(N M)` per state instead of
+//!   `O(N²)`).
+//! - **Synchronous** steps: every state decides from its fields; a step that changed nothing
+//!   ends the run without recomputing anything. Dense fields then change only where neurons
+//!   flipped (`O(N)` per flip; a matrix product over the batch when most neurons flipped);
+//!   low-rank overlaps change in `O(M)` per flip and the fields are one product over the
+//!   states still running. A two-cycle is detected by comparing the sets of flipped neurons
+//!   of the last two steps (no state is cloned).
+//! - **Asynchronous** schedules run state by state from the batched first fields: dense
+//!   fields are updated per flip (`O(N)`), low-rank states keep only their overlaps (a
+//!   decision costs `O(M)`, a flip `O(M)`). Each state draws from its own RNG exactly as
+//!   [`Dynamics::run`] does, so both give the same trajectory.
+//!
+//! # Exactness ([`Precision`])
+//! - **Exact** (`ExactF32`, `ExactF64`): when every weight, bias and coefficient is an
+//!   integer multiple of a power of two (Hebbian weights are integers; the 0/1 Hebbian form
+//!   uses quarters and eighths) and no partial sum can leave the range where `f32` (`2²⁴`) or
+//!   `f64` (`2⁵³`) integers are exact, every field is computed exactly, whatever the order of
+//!   summation. Zero fields are exactly zero and the tie rule decides them, as in the plain
+//!   dynamics: the results are identical.
+//! - **Certified** (other weights, e.g. projection, Storkey, perceptron or LP rules): fields are
+//!   computed in `f64` in another order than the plain dynamics (which have their own rounding),
+//!   and every decision is checked against a rigorous bound on the rounding of *both*
+//!   computations (`|h_i| > 2.2 u (c₀ + c₁ t) R_i`, with `R_i` a bound on every partial sum
+//!   of neuron `i`'s field, `t` the flips so far and `u` the unit roundoff). A decision the
+//!   bound cannot certify (a field within rounding of zero) sends that state back to the
+//!   plain [`Dynamics`] from its start state and RNG, so the final states,
+//!   terminations, steps and flips are again identical to the plain path.
+//! - **Reference**: couplings without a batched view (sparse and structured couplings) run
+//!   each state through [`Dynamics`].
+//!
+//! ```
+//! use hopfield_core::{rng_from_seed, BatchPlan, DiagonalPolicy, Encoding, LowRank, Network,
+//!     Precision, RunConfig, Schedule, State, Termination, TieRule};
+//! use nalgebra::DMatrix;
+//!
+//! // Hebbian couplings of two patterns, kept in pattern space.
+//! let x = DMatrix::from_row_slice(6, 2, &[1.0, 1.0, 1.0, -1.0, 1.0, 1.0, -1.0, -1.0,
+//!     -1.0, 1.0, -1.0, -1.0]);
+//! let net = Network::new(LowRank::outer_products(x, 1.0, DiagonalPolicy::Zero)?, Encoding::Bipolar);
+//! let plan = BatchPlan::new(&net)?;
+//! assert_eq!(plan.precision(), Precision::ExactF32);
+//! let mut states = vec![State::from_signs(Encoding::Bipolar, &[-1, 1, 1, -1, -1, -1])];
+//! let mut rngs = vec![rng_from_seed(1)];
+//! let config = RunConfig { schedule: Schedule::Synchronous, max_steps: 100 };
+//! let reports = plan.run(&mut states, &mut rngs, TieRule::High, &config)?;
+//! assert_eq!(reports[0].termination, Termination::FixedPoint);
+//! assert_eq!(states[0], State::from_signs(Encoding::Bipolar, &[1, 1, 1, -1, -1, -1]));
+//! # Ok::<(), hopfield_core::CoreError>(())
+//! ```
+//!
+//! [`Dense`]: crate::Dense
+//! [`LowRank`]: crate::LowRank
+
+mod dense;
+mod low_rank;
+mod runner;
+
+use std::fmt;
+
+use nalgebra::DMatrix;
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::couplings::{Couplings, LowRank};
+use crate::dynamics::{Dynamics, NoObserver, RunConfig, RunReport, Schedule, Termination};
+use crate::error::{CoreError, Result};
+use crate::network::Network;
+use crate::state::{State, TieRule};
+
+/// A read-only view of couplings that the batched engine understands (see
+/// [`Couplings::batch_view`]). Only this crate's [`Dense`](crate::Dense) and
+/// [`LowRank`] couplings can make one; other couplings return `None` and run through
+/// [`Dynamics`].
+pub struct BatchView<'a>(pub(crate) ViewKind<'a>);
+
+pub(crate) enum ViewKind<'a> {
+    Dense64(&'a DMatrix<f64>),
+    Dense32(&'a DMatrix<f32>),
+    LowRank(&'a LowRank),
+}
+
+impl fmt::Debug for BatchView<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self.0 {
+            ViewKind::Dense64(_) => "BatchView(dense f64)",
+            ViewKind::Dense32(_) => "BatchView(dense f32)",
+            ViewKind::LowRank(_) => "BatchView(low rank)",
+        })
+    }
+}
+
+/// How a [`BatchPlan`] computes local fields; see the [module docs](crate::batch).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Precision {
+    /// Exact integer arithmetic in `f32` (dyadic weights, partial sums below `2²⁴`).
+    ExactF32,
+    /// Exact integer arithmetic in `f64` (dyadic weights, partial sums below `2⁵³`).
+    ExactF64,
+    /// `f64` with every decision certified against a rounding bound; uncertain states rerun
+    /// through the plain dynamics.
+    Certified,
+    /// No batched kernel: every state runs through [`Dynamics`].
+    Reference,
+}
+
+/// What representation a [`BatchPlan`] runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum BatchForm {
+    /// A dense `N × N` matrix.
+    Dense,
+    /// Patterns and coefficients (`O(N M)`).
+    LowRank,
+    /// The couplings' own [`Couplings`] methods, state by state.
+    Reference,
+}
+
+/// Scalars the kernels compute in (`f32` or `f64`).
+pub(crate) trait Real:
+    nalgebra::RealField + Copy + Send + Sync + PartialOrd + std::fmt::Debug + 'static
+{
+    fn of(v: f64) -> Self;
+    fn to64(self) -> f64;
+}
+
+impl Real for f32 {
+    #[inline]
+    #[allow(clippy::cast_possible_truncation)]
+    fn of(v: f64) -> Self {
+        v as f32
+    }
+    #[inline]
+    fn to64(self) -> f64 {
+        f64::from(self)
+    }
+}
+
+impl Real for f64 {
+    #[inline]
+    fn of(v: f64) -> Self {
+        v
+    }
+    #[inline]
+    fn to64(self) -> f64 {
+        self
+    }
+}
+
+/// `Σ_k a_k b_k` with eight partial sums (vectorizes; exact for exact integer data, and
+/// within the certified bounds otherwise).
+#[inline]
+pub(crate) fn dot<T: Real>(a: &[T], b: &[T]) -> T {
+    let mut acc = [T::zero(); 8];
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for k in 0..8 {
+            acc[k] += x[k] * y[k];
+        }
+    }
+    let mut tail = T::zero();
+    for (x, y) in ra.iter().zip(rb) {
+        tail += *x * *y;
+    }
+    ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail
+}
+
+/// `y += a x`.
+#[inline]
+pub(crate) fn axpy<T: Real>(a: T, x: &[T], y: &mut [T]) {
+    for (yi, &xi) in y.iter_mut().zip(x) {
+        *yi += a * xi;
+    }
+}
+
+/// Certification of decisions: `|h_i| > base_i · (c0 + c1 · flips) + scaled_i · T + fixed_i`
+/// proves that the plain dynamics' field has the same sign (and is not zero). `T` is a
+/// per-state magnitude the kernel supplies (for `f32` low-rank products, `Σ_v c_v |m_v|`);
+/// `scaled` and `fixed` are empty when unused.
+#[derive(Debug, Clone)]
+pub(crate) struct Certify {
+    /// `2.2 R_i` (times a unit roundoff folded into `c0`, `c1`); empty when exact.
+    pub(crate) base: Vec<f64>,
+    pub(crate) c0: f64,
+    pub(crate) c1: f64,
+    /// Coefficients of the per-state magnitude `T`.
+    pub(crate) scaled: Vec<f64>,
+    /// Constant terms.
+    pub(crate) fixed: Vec<f64>,
+}
+
+impl Certify {
+    pub(crate) fn exact() -> Self {
+        Certify {
+            base: Vec::new(),
+            c0: 0.0,
+            c1: 0.0,
+            scaled: Vec::new(),
+            fixed: Vec::new(),
+        }
+    }
+
+    /// A bound of the form `base_i (c0 + c1 flips)` only.
+    pub(crate) fn static_bound(base: Vec<f64>, c0: f64, c1: f64) -> Self {
+        Certify {
+            base,
+            c0,
+            c1,
+            scaled: Vec::new(),
+            fixed: Vec::new(),
+        }
+    }
+
+    #[inline]
+    fn threshold(&self, i: usize, k: f64, t: f64) -> f64 {
+        let mut thr = self.base[i] * k;
+        if !self.scaled.is_empty() {
+            thr += self.scaled[i] * t + self.fixed[i];
+        }
+        thr
+    }
+
+    /// Whether a decision on field `h` of neuron `i` after `flips` flips is certain.
+    #[inline]
+    pub(crate) fn certain(&self, i: usize, h: f64, flips: u64) -> bool {
+        if self.base.is_empty() {
+            return true;
+        }
+        let thr = self.threshold(i, self.c0 + self.c1 * flips as f64, 0.0);
+        thr == 0.0 || h.abs() > thr
+    }
+
+    /// Whether any field of `h` (one state's fields after `flips` flips, with magnitude `t`)
+    /// is uncertain.
+    pub(crate) fn any_uncertain<T: Real>(&self, h: &[T], flips: u64, t: f64) -> bool {
+        let k = self.c0 + self.c1 * flips as f64;
+        let mut uncertain = 0u32;
+        if self.scaled.is_empty() {
+            for (&f, &b) in h.iter().zip(&self.base) {
+                let thr = b * k;
+                uncertain += u32::from(thr != 0.0 && f.to64().abs() <= thr);
+            }
+        } else {
+            for (i, &f) in h.iter().enumerate() {
+                let thr = self.threshold(i, k, t);
+                uncertain += u32::from(thr != 0.0 && f.to64().abs() <= thr);
+            }
+        }
+        uncertain > 0
+    }
+
+    pub(crate) fn is_exact(&self) -> bool {
+        self.base.is_empty()
+    }
+}
+
+/// The smallest `k ≤ 40` with `v · 2^k` an integer, or `None`.
+pub(crate) fn dyadic_exponent(v: f64) -> Option<i32> {
+    if v.fract() == 0.0 {
+        return Some(0);
+    }
+    let mut x = v;
+    for k in 1..=40 {
+        x *= 2.0;
+        if !x.is_finite() {
+            return None;
+        }
+        if x.fract() == 0.0 {
+            return Some(k);
+        }
+    }
+    None
+}
+
+/// Tracks the common dyadic exponent of a stream of values.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Dyadic(pub(crate) Option<i32>);
+
+impl Dyadic {
+    pub(crate) fn new() -> Self {
+        Dyadic(Some(0))
+    }
+
+    #[inline]
+    pub(crate) fn add(&mut self, v: f64) {
+        if let Some(k) = self.0
+            && (v * 2f64.powi(k)).fract() != 0.0
+        {
+            self.0 = dyadic_exponent(v).map(|e| e.max(k));
+        }
+    }
+
+    /// Which exact precision holds when every partial sum is at most `max_abs`.
+    pub(crate) fn precision(self, max_abs: f64) -> Option<Precision> {
+        let k = self.0?;
+        let scaled = max_abs * 2f64.powi(k);
+        if scaled < 16_777_216.0 {
+            Some(Precision::ExactF32)
+        } else if scaled < 9_007_199_254_740_992.0 {
+            Some(Precision::ExactF64)
+        } else {
+            None
+        }
+    }
+}
+
+/// See [`BatchPlan::MAX_ELEMENTS`].
+pub(crate) const MAX_BATCH_ELEMENTS: usize = 1 << 34;
+
+/// The unit roundoff of `f64`.
+pub(crate) const U64: f64 = f64::EPSILON / 2.0;
+/// The unit roundoff of `f32`.
+pub(crate) const U32: f64 = (f32::EPSILON as f64) / 2.0;
+
+/// The outcome of one state in a kernel: `None` means "not certain, rerun the reference".
+pub(crate) type Outcome = Option<(Termination, u64, u64, f64)>;
+
+/// A batch of states in a kernel's scalar type: column `p` is state `p`.
+pub(crate) struct Batch<T: Real> {
+    pub(crate) s: DMatrix<T>,
+    pub(crate) high: T,
+    pub(crate) low: T,
+}
+
+impl<T: Real> Batch<T> {
+    #[inline]
+    pub(crate) fn span(&self) -> T {
+        self.high - self.low
+    }
+}
+
+/// The kernels' common interface, driven by [`runner`].
+pub(crate) trait Kernel<T: Real>: Sync {
+    /// Per-batch auxiliary data (low-rank overlaps).
+    type Aux;
+    /// Number of neurons.
+    fn n(&self) -> usize;
+    /// The decision certifier.
+    fn certify(&self) -> &Certify;
+    /// Fields `H` (`N × B`) of every state, and the auxiliary data.
+    fn start(&self, batch: &Batch<T>) -> (DMatrix<T>, Self::Aux);
+    /// After a synchronous step: states `moved` (continuing) and `ended` (terminated) flipped
+    /// the neurons in `flips[p]` (already applied to `batch`). Bring the fields of `moved`
+    /// current, and whatever [`energy`](Kernel::energy) needs for both.
+    fn sync_update(
+        &self,
+        batch: &Batch<T>,
+        h: &mut DMatrix<T>,
+        aux: &mut Self::Aux,
+        moved: &[usize],
+        ended: &[usize],
+        flips: &[Vec<u32>],
+    );
+    /// The per-state magnitude `T` of [`Certify`] for state `p` (0 unless the kernel uses it).
+    fn magnitude(&self, _aux: &Self::Aux, _p: usize) -> f64 {
+        0.0
+    }
+    /// The energy of state `p` (its fields are current, or it ended after
+    /// [`sync_update`](Kernel::sync_update)).
+    fn energy(&self, batch: &Batch<T>, h: &DMatrix<T>, aux: &Self::Aux, p: usize) -> f64;
+    /// Runs state `p` under an asynchronous schedule.
+    #[allow(clippy::too_many_arguments)]
+    fn run_async<R: Rng + ?Sized>(
+        &self,
+        batch: &mut Batch<T>,
+        h: &mut DMatrix<T>,
+        aux: &mut Self::Aux,
+        p: usize,
+        tie: TieRule,
+        config: &RunConfig,
+        rng: &mut R,
+    ) -> Outcome;
+}
+
+// One engine per plan: the size difference between variants does not matter.
+#[allow(clippy::large_enum_variant)]
+enum Engine<'n> {
+    Reference,
+    Dense32(dense::DenseKernel<'n, f32>),
+    Dense64(dense::DenseKernel<'n, f64>),
+    LowRank32(low_rank::LowRankKernel<'n, f32>),
+    LowRank64(low_rank::LowRankKernel<'n, f64>),
+    /// Certified low rank: `f32` products for synchronous steps, `f64` for asynchronous ones.
+    LowRankMixed(
+        low_rank::LowRankKernel<'n, f32>,
+        low_rank::LowRankKernel<'n, f64>,
+    ),
+}
+
+/// A network prepared for batched runs (see the [module docs](crate::batch)).
+///
+/// Preparing costs one pass over the couplings (`O(N²)` dense, `O(N M)` low rank): it checks
+/// which [`Precision`] applies and converts the weights once. A plan is `Sync`: run disjoint
+/// batches from several threads; each state's result does not depend on the batch it is in.
+pub struct BatchPlan<'n, C> {
+    net: &'n Network<C>,
+    engine: Engine<'n>,
+}
+
+impl<C: Couplings> fmt::Debug for BatchPlan<'_, C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BatchPlan")
+            .field("form", &self.form())
+            .field("precision", &self.precision())
+            .finish()
+    }
+}
+
+impl<'n, C: Couplings> BatchPlan<'n, C> {
+    /// Prepares `net`. Fails only when the preparation would not fit in memory (a kernel's
+    /// `f32` copy of the weights is counted against [`BatchPlan::MAX_ELEMENTS`]).
+    pub fn new(net: &'n Network<C>) -> Result<Self> {
+        let engine = match net.couplings().batch_view() {
+            None => Engine::Reference,
+            Some(BatchView(ViewKind::Dense64(w))) => dense::plan_f64(w, net.bias())?,
+            Some(BatchView(ViewKind::Dense32(w))) => dense::plan_f32(w, net.bias())?,
+            Some(BatchView(ViewKind::LowRank(lr))) => low_rank::plan(lr, net.bias())?,
+        };
+        Ok(BatchPlan { net, engine })
+    }
+
+    /// The largest number of scalars a plan or a batch workspace may allocate (`2³⁴`,
+    /// 64 GiB of `f32`): larger requests are refused with an error instead of aborting.
+    pub const MAX_ELEMENTS: usize = MAX_BATCH_ELEMENTS;
+
+    /// How fields are computed.
+    pub fn precision(&self) -> Precision {
+        match &self.engine {
+            Engine::Reference => Precision::Reference,
+            Engine::Dense32(_) | Engine::LowRank32(_) => Precision::ExactF32,
+            Engine::Dense64(k) => k.precision(),
+            Engine::LowRank64(k) => k.precision(),
+            Engine::LowRankMixed(..) => Precision::Certified,
+        }
+    }
+
+    /// Which representation runs.
+    pub fn form(&self) -> BatchForm {
+        match &self.engine {
+            Engine::Reference => BatchForm::Reference,
+            Engine::Dense32(_) | Engine::Dense64(_) => BatchForm::Dense,
+            Engine::LowRank32(_) | Engine::LowRank64(_) | Engine::LowRankMixed(..) => {
+                BatchForm::LowRank
+            }
+        }
+    }
+
+    /// The network.
+    pub fn network(&self) -> &'n Network<C> {
+        self.net
+    }
+
+    /// Runs every state of `states` under `config` and `tie`, in place, with `rngs[p]` driving
+    /// state `p`'s schedule exactly as [`Dynamics::run`] would (and
+    /// advanced as it would be). Returns one report per state. No observer is called, so no
+    /// run ends in [`Termination::Stopped`].
+    ///
+    /// Errors: `rngs` and `states` of different lengths, a state that does not fit the
+    /// network, or a batch above [`BatchPlan::MAX_ELEMENTS`].
+    pub fn run<R: Rng + Clone>(
+        &self,
+        states: &mut [State],
+        rngs: &mut [R],
+        tie: TieRule,
+        config: &RunConfig,
+    ) -> Result<Vec<RunReport>> {
+        if rngs.len() != states.len() {
+            return Err(CoreError::DimensionMismatch {
+                what: "rngs (one per state)",
+                expected: states.len(),
+                found: rngs.len(),
+            });
+        }
+        for state in states.iter() {
+            self.net.check_state(state)?;
+        }
+        let n = self.net.n();
+        let elements = n
+            .checked_mul(states.len())
+            .filter(|&e| e <= Self::MAX_ELEMENTS)
+            .ok_or(CoreError::InvalidParameter {
+                name: "batch",
+                reason: format!(
+                    "{} states of {n} neurons exceed the limit of {} values",
+                    states.len(),
+                    Self::MAX_ELEMENTS
+                ),
+            })?;
+        let _ = elements;
+        if states.is_empty() {
+            return Ok(Vec::new());
+        }
+        match &self.engine {
+            _ if n == 0 => self.reference(states, rngs, tie, config),
+            Engine::Reference => self.reference(states, rngs, tie, config),
+            Engine::Dense32(k) => self.kernel(k, states, rngs, tie, config),
+            Engine::Dense64(k) => self.kernel(k, states, rngs, tie, config),
+            Engine::LowRank32(k) => self.kernel(k, states, rngs, tie, config),
+            Engine::LowRank64(k) => self.kernel(k, states, rngs, tie, config),
+            Engine::LowRankMixed(sync, _) if config.schedule == Schedule::Synchronous => {
+                self.kernel(sync, states, rngs, tie, config)
+            }
+            Engine::LowRankMixed(_, asynchronous) => {
+                self.kernel(asynchronous, states, rngs, tie, config)
+            }
+        }
+    }
+
+    fn reference<R: Rng>(
+        &self,
+        states: &mut [State],
+        rngs: &mut [R],
+        tie: TieRule,
+        config: &RunConfig,
+    ) -> Result<Vec<RunReport>> {
+        states
+            .iter_mut()
+            .zip(rngs.iter_mut())
+            .map(|(state, rng)| self.reference_one(state, rng, tie, config))
+            .collect()
+    }
+
+    fn reference_one<R: Rng>(
+        &self,
+        state: &mut State,
+        rng: &mut R,
+        tie: TieRule,
+        config: &RunConfig,
+    ) -> Result<RunReport> {
+        let start = std::mem::replace(state, State::low(self.net.encoding(), 0));
+        let mut dynamics = Dynamics::new(self.net, start, tie)?;
+        let report = dynamics.run(config, rng, &mut NoObserver);
+        *state = dynamics.into_state();
+        Ok(report)
+    }
+
+    fn kernel<T: Real, K: Kernel<T>, R: Rng + Clone>(
+        &self,
+        kernel: &K,
+        states: &mut [State],
+        rngs: &mut [R],
+        tie: TieRule,
+        config: &RunConfig,
+    ) -> Result<Vec<RunReport>> {
+        let n = self.net.n();
+        let b = states.len();
+        let encoding = self.net.encoding();
+        // Certified kernels may send a state back to the reference: keep its start.
+        let saved: Option<(Vec<State>, Vec<R>)> = if kernel.certify().is_exact() {
+            None
+        } else {
+            Some((states.to_vec(), rngs.to_vec()))
+        };
+        let mut s = DMatrix::<T>::zeros(n, b);
+        for (col, state) in s.as_mut_slice().chunks_exact_mut(n).zip(states.iter()) {
+            for (v, &x) in col.iter_mut().zip(state.as_slice()) {
+                *v = T::of(x);
+            }
+        }
+        let mut batch = Batch {
+            s,
+            high: T::of(encoding.high()),
+            low: T::of(encoding.low()),
+        };
+        let (mut h, mut aux) = kernel.start(&batch);
+        let outcomes: Vec<Outcome> = match config.schedule {
+            Schedule::Synchronous => {
+                runner::run_sync(kernel, &mut batch, &mut h, &mut aux, tie, config.max_steps)
+            }
+            _ => (0..b)
+                .map(|p| {
+                    kernel.run_async(&mut batch, &mut h, &mut aux, p, tie, config, &mut rngs[p])
+                })
+                .collect(),
+        };
+        let mut reports = Vec::with_capacity(b);
+        for (p, outcome) in outcomes.into_iter().enumerate() {
+            match outcome {
+                Some((termination, steps, flips, energy)) => {
+                    let col = &batch.s.as_slice()[p * n..(p + 1) * n];
+                    // The kernel's values are the encoding's low or high values, exactly.
+                    for (x, &v) in states[p].values_mut().iter_mut().zip(col) {
+                        *x = v.to64();
+                    }
+                    reports.push(RunReport {
+                        termination,
+                        steps,
+                        flips,
+                        energy,
+                    });
+                }
+                None => {
+                    let (starts, start_rngs) =
+                        saved.as_ref().ok_or_else(|| CoreError::InvalidParameter {
+                            name: "batch",
+                            reason: "an exact kernel reported an uncertain decision".into(),
+                        })?;
+                    states[p] = starts[p].clone();
+                    rngs[p] = start_rngs[p].clone();
+                    reports.push(self.reference_one(&mut states[p], &mut rngs[p], tie, config)?);
+                }
+            }
+        }
+        Ok(reports)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dyadic_exponents() {
+        assert_eq!(dyadic_exponent(3.0), Some(0));
+        assert_eq!(dyadic_exponent(0.375), Some(3));
+        assert_eq!(dyadic_exponent(0.1), None);
+        let mut d = Dyadic::new();
+        for v in [1.0, -2.0, 0.5, 0.25] {
+            d.add(v);
+        }
+        assert_eq!(d.0, Some(2));
+        assert_eq!(d.precision(1000.0), Some(Precision::ExactF32));
+        assert_eq!(d.precision(1e7), Some(Precision::ExactF64));
+        d.add(1.0 / 3.0);
+        assert_eq!(d.0, None);
+        assert_eq!(d.precision(1.0), None);
+    }
+
+    #[test]
+    fn dot_and_axpy() {
+        let a: Vec<f64> = (0..19).map(f64::from).collect();
+        let b: Vec<f64> = (0..19).map(|k| f64::from(k % 3) - 1.0).collect();
+        let plain: f64 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
+        assert_eq!(dot(&a, &b), plain);
+        let mut y = b.clone();
+        axpy(2.0, &a, &mut y);
+        assert_eq!(y[5], 10.0 + b[5]);
+    }
+}

@@ -1,0 +1,294 @@
+//! The batched engine against the plain dynamics: same final states, terminations, steps and
+//! flips for every schedule, tie rule, encoding and precision.
+
+use hopfield_core::nalgebra::DMatrix;
+use hopfield_core::{
+    BatchForm, BatchPlan, Couplings, Dense, DiagonalPolicy, Dynamics, Encoding, HopfieldRng,
+    LowRank, Network, NoObserver, Precision, RunConfig, RunReport, Schedule, Sparse, State,
+    TieRule, derive_seed, rng_from_seed,
+};
+use proptest::prelude::*;
+
+use crate::common::{Case, ENCODINGS, TIES, integer_case, real_case};
+
+const SCHEDULES: [Schedule; 4] = [
+    Schedule::RandomNeuron,
+    Schedule::RandomSweep,
+    Schedule::FixedOrder,
+    Schedule::Synchronous,
+];
+
+/// Start states: the case's own and a few derived from its seed.
+fn starts(case: &Case, encoding: Encoding, extra: usize) -> Vec<State> {
+    let mut out = vec![case.state(encoding)];
+    for k in 0..extra {
+        let mut rng = rng_from_seed(derive_seed(case.seed, &[k as u64]));
+        out.push(State::random(encoding, case.n, &mut rng));
+    }
+    out
+}
+
+fn limits(n: usize) -> [u64; 3] {
+    [1, 3, 60 * n as u64 + 10]
+}
+
+/// Runs `states` through the plan and one by one through `Dynamics`; asserts they agree.
+fn check_same<C: Couplings, D: Couplings>(
+    plan: &BatchPlan<'_, C>,
+    reference: &Network<D>,
+    states: &[State],
+    tie: TieRule,
+    config: &RunConfig,
+    seed: u64,
+) -> Result<(), TestCaseError> {
+    let rng_for = |p: usize| rng_from_seed(derive_seed(seed, &[p as u64]));
+    let mut batch_states = states.to_vec();
+    let mut rngs: Vec<HopfieldRng> = (0..states.len()).map(rng_for).collect();
+    let reports = plan.run(&mut batch_states, &mut rngs, tie, config).unwrap();
+    prop_assert_eq!(reports.len(), states.len());
+    for (p, start) in states.iter().enumerate() {
+        let mut rng = rng_for(p);
+        let mut dynamics = Dynamics::new(reference, start.clone(), tie).unwrap();
+        let expected: RunReport = dynamics.run(config, &mut rng, &mut NoObserver);
+        let got = reports[p];
+        prop_assert_eq!(
+            (got.termination, got.steps, got.flips),
+            (expected.termination, expected.steps, expected.flips),
+            "state {} with {:?}, {:?}, precision {:?}",
+            p,
+            config,
+            tie,
+            plan.precision()
+        );
+        prop_assert_eq!(&batch_states[p], dynamics.state());
+        let scale = expected.energy.abs().max(1.0);
+        prop_assert!(
+            (got.energy - expected.energy).abs() <= 1e-9 * scale,
+            "energy {} vs {}",
+            got.energy,
+            expected.energy
+        );
+        // The RNG is left where the plain run leaves it.
+        prop_assert_eq!(&rngs[p], &rng);
+    }
+    // A state's result does not depend on the batch it runs in (so neither on threads).
+    if states.len() > 1 {
+        let p = states.len() - 1;
+        let mut alone = vec![states[p].clone()];
+        let mut rng = vec![rng_for(p)];
+        let report = plan.run(&mut alone, &mut rng, tie, config).unwrap();
+        prop_assert_eq!(&alone[0], &batch_states[p]);
+        prop_assert_eq!(report[0].steps, reports[p].steps);
+    }
+    Ok(())
+}
+
+fn check_all<C: Couplings, D: Couplings>(
+    plan: &BatchPlan<'_, C>,
+    reference: &Network<D>,
+    states: &[State],
+    seed: u64,
+) -> Result<(), TestCaseError> {
+    for tie in TIES {
+        for schedule in SCHEDULES {
+            for max_steps in limits(reference.n()) {
+                let config = RunConfig {
+                    schedule,
+                    max_steps,
+                };
+                check_same(plan, reference, states, tie, &config, seed)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// ±1 patterns as an `N × M` matrix.
+fn pattern_matrix(n: usize, m: usize, seed: u64) -> DMatrix<f64> {
+    let mut rng = rng_from_seed(seed);
+    let mut x = DMatrix::zeros(n, m);
+    for u in 0..m {
+        let s = State::random(Encoding::Bipolar, n, &mut rng);
+        x.set_column(
+            u,
+            &hopfield_core::nalgebra::DVector::from_column_slice(s.as_slice()),
+        );
+    }
+    x
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Integer weights and biases: the exact `f32` kernel, bit for bit the plain dynamics,
+    /// ties included; also through `Dense<f32>` storage.
+    #[test]
+    fn exact_dense_kernel_equals_dynamics(case in integer_case()) {
+        for encoding in ENCODINGS {
+            let net = case.network(encoding);
+            let plan = BatchPlan::new(&net).unwrap();
+            prop_assert_eq!(plan.precision(), Precision::ExactF32);
+            prop_assert_eq!(plan.form(), BatchForm::Dense);
+            let states = starts(&case, encoding, 3);
+            check_all(&plan, &net, &states, case.seed)?;
+            let (w, bias, enc) = net.clone().into_parts();
+            let net32 = Network::with_bias(w.to_f32(), bias, enc).unwrap();
+            let plan32 = BatchPlan::new(&net32).unwrap();
+            prop_assert_eq!(plan32.precision(), Precision::ExactF32);
+            check_all(&plan32, &net32, &states, case.seed)?;
+        }
+    }
+
+    /// Real weights: the certified `f64` kernel gives the plain dynamics' results.
+    #[test]
+    fn certified_dense_kernel_equals_dynamics(case in real_case()) {
+        for encoding in ENCODINGS {
+            let net = case.network(encoding);
+            let plan = BatchPlan::new(&net).unwrap();
+            prop_assert_eq!(plan.precision(), Precision::Certified);
+            check_all(&plan, &net, &starts(&case, encoding, 3), case.seed)?;
+        }
+    }
+
+    /// Weights that are multiples of 0.1: mathematically zero fields come out as rounding
+    /// residues whose sign depends on the order of summation, so the certified kernel must
+    /// hand those states to the plain dynamics.
+    #[test]
+    fn certified_kernel_hands_near_ties_to_the_reference(
+        case in integer_case(),
+    ) {
+        for encoding in ENCODINGS {
+            let mut tenth = case.clone();
+            for v in tenth.upper.iter_mut().chain(tenth.bias.iter_mut()).chain(tenth.diag.iter_mut()) {
+                *v *= 0.1;
+            }
+            let net = tenth.network(encoding);
+            let plan = BatchPlan::new(&net).unwrap();
+            check_all(&plan, &net, &starts(&tenth, encoding, 3), tenth.seed)?;
+        }
+    }
+
+    /// Hebbian couplings kept in pattern space equal the dense Hebbian matrix, exactly.
+    #[test]
+    fn low_rank_hebbian_equals_dense(
+        n in 1usize..24,
+        m in 1usize..7,
+        bias in prop::collection::vec(-3i32..=3, 24),
+        seed in any::<u64>(),
+    ) {
+        let x = pattern_matrix(n, m, seed);
+        let bias: Vec<f64> = bias[..n].iter().map(|&b| f64::from(b)).collect();
+        for encoding in ENCODINGS {
+            let lr = LowRank::outer_products(x.clone(), 1.0, DiagonalPolicy::Zero).unwrap();
+            let low = Network::with_bias(lr, bias.clone(), encoding).unwrap();
+            let dense = Network::with_bias(
+                Dense::with_zero_diagonal(&x * x.transpose()).unwrap(),
+                bias.clone(),
+                encoding,
+            ).unwrap();
+            let plan = BatchPlan::new(&low).unwrap();
+            prop_assert_eq!(plan.precision(), Precision::ExactF32);
+            prop_assert_eq!(plan.form(), BatchForm::LowRank);
+            let case = Case {
+                n, upper: vec![], diag: vec![], bias: vec![],
+                bits: (0..n).map(|i| x[(i, 0)] > 0.0 && i % 3 != 0).collect(),
+                self_coupling: false, seed,
+            };
+            let states = starts(&case, encoding, 4);
+            check_all(&plan, &dense, &states, seed)?;
+            // Self-couplings kept, scaled by a quarter: still exact.
+            let kept = Network::new(
+                LowRank::outer_products(x.clone(), 0.25, DiagonalPolicy::SelfCoupling).unwrap(),
+                encoding,
+            );
+            let plan = BatchPlan::new(&kept).unwrap();
+            prop_assert_eq!(plan.precision(), Precision::ExactF32);
+            check_all(&plan, &kept, &states, seed)?;
+        }
+    }
+
+    /// A general coefficient matrix (the projection rule's `(XᵀX)⁺`, and an arbitrary
+    /// symmetric one): the certified low-rank kernel equals the plain dynamics on the same
+    /// low-rank couplings.
+    #[test]
+    fn certified_low_rank_equals_dynamics(
+        n in 1usize..20,
+        m in 1usize..6,
+        a in prop::collection::vec(-1.0..1.0f64, 36),
+        seed in any::<u64>(),
+    ) {
+        let x = pattern_matrix(n, m, seed);
+        let gram = x.transpose() * &x;
+        let pinv = gram.pseudo_inverse(1e-9).unwrap();
+        // nalgebra's pseudo-inverse of a singular Gram matrix is not always symmetric.
+        let pinv = (&pinv + pinv.transpose()) * 0.5;
+        let mut sym = DMatrix::from_fn(m, m, |u, v| a[u * 6 + v]);
+        sym = (&sym + sym.transpose()) * 0.5;
+        let case = Case {
+            n, upper: vec![], diag: vec![], bias: vec![],
+            bits: (0..n).map(|i| x[(i, 0)] > 0.0 && i % 4 != 1).collect(),
+            self_coupling: false, seed,
+        };
+        for encoding in ENCODINGS {
+            for (coef, policy) in [(pinv.clone(), DiagonalPolicy::SelfCoupling), (sym.clone(), DiagonalPolicy::Zero)] {
+                let net = Network::new(LowRank::new(x.clone(), coef, policy).unwrap(), encoding);
+                let plan = BatchPlan::new(&net).unwrap();
+                prop_assert_eq!(plan.precision(), Precision::Certified);
+                check_all(&plan, &net, &starts(&case, encoding, 3), seed)?;
+            }
+        }
+    }
+}
+
+#[test]
+fn couplings_without_a_view_run_the_reference() {
+    let mut b = hopfield_core::SparseBuilder::new(4);
+    b.add(0, 1, 1.0).unwrap();
+    b.add(2, 3, -1.0).unwrap();
+    let net = Network::new(b.build(DiagonalPolicy::Zero).unwrap(), Encoding::Bipolar);
+    let _: &Sparse = net.couplings();
+    let plan = BatchPlan::new(&net).unwrap();
+    assert_eq!(plan.precision(), Precision::Reference);
+    let states = vec![State::from_signs(Encoding::Bipolar, &[1, -1, 1, 1]); 2];
+    for schedule in SCHEDULES {
+        let config = RunConfig {
+            schedule,
+            max_steps: 100,
+        };
+        check_same(&plan, &net, &states, TieRule::High, &config, 9).unwrap();
+    }
+}
+
+#[test]
+fn batch_checks_its_inputs() {
+    let w = Dense::with_zero_diagonal(DMatrix::from_element(3, 3, 1.0)).unwrap();
+    let net = Network::new(w, Encoding::Bipolar);
+    let plan = BatchPlan::new(&net).unwrap();
+    let config = RunConfig {
+        schedule: Schedule::Synchronous,
+        max_steps: 10,
+    };
+    let mut states = vec![State::low(Encoding::Bipolar, 3)];
+    let mut no_rngs: Vec<HopfieldRng> = vec![];
+    assert!(
+        plan.run(&mut states, &mut no_rngs, TieRule::Keep, &config)
+            .is_err()
+    );
+    let mut wrong = vec![State::low(Encoding::Binary, 3)];
+    let mut rngs = vec![rng_from_seed(1)];
+    assert!(
+        plan.run(&mut wrong, &mut rngs, TieRule::Keep, &config)
+            .is_err()
+    );
+    let mut short = vec![State::low(Encoding::Bipolar, 2)];
+    assert!(
+        plan.run(&mut short, &mut rngs, TieRule::Keep, &config)
+            .is_err()
+    );
+    let mut empty: Vec<State> = vec![];
+    assert!(
+        plan.run(&mut empty, &mut no_rngs, TieRule::Keep, &config)
+            .unwrap()
+            .is_empty()
+    );
+}
