@@ -27,6 +27,9 @@
 //!   letters A–H (font8x8 or Unifont), on a grid of any size.
 //! - [`experiments`]: seed 003's experiments L1 and L2, and the comparison of the four designs
 //!   on random patterns, as functions.
+//! - [`theory`]: the capacity results simulations are compared with — the Hebbian
+//!   retrieval overlap `m(α)` and critical load `α_c ≈ 0.138` (Amit, Gutfreund & Sompolinsky
+//!   1985) and Gardner's optimal storage capacity `α_c(κ)` (Gardner 1988).
 //!
 //! # Example
 //! ```
@@ -65,6 +68,7 @@ pub mod image;
 mod patterns;
 pub mod recall;
 pub mod rules;
+pub mod theory;
 
 pub use error::{MemoryError, Result};
 pub use hopfield_core;
