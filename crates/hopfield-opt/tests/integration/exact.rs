@@ -69,7 +69,7 @@ fn matrix_strategy() -> impl Strategy<Value = (DMatrix<f64>, bool)> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+    #![proptest_config(hopfield_testkit::proptest_config(96))]
 
     /// Held–Karp equals brute force on random (a)symmetric matrices, n ≤ 8, and its value is the
     /// length of the tour it returns.
