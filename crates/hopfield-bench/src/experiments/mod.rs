@@ -15,6 +15,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use crate::defs::Operator;
 use crate::plot::{Series, chart};
 use crate::record::TimeLine;
+use crate::shard::Shard;
 
 /// What every experiment needs to run.
 #[derive(Debug, Clone)]
@@ -29,6 +30,8 @@ pub struct Context {
     pub trials: Option<usize>,
     /// Overrides every definition's base seed.
     pub seed: Option<u64>,
+    /// The shard whose trials this run makes ([`Shard::ALL`] for all of them).
+    pub shard: Shard,
     /// Progress bars (stderr).
     pub progress: MultiProgress,
 }
@@ -46,6 +49,22 @@ impl Context {
     /// The base seed of a table.
     pub fn seed(&self, declared: u64) -> u64 {
         self.seed.unwrap_or(declared)
+    }
+
+    /// Trials of this run's shard among `n_trials` (all of them without a shard).
+    pub fn shard_trials(&self, n_trials: usize) -> usize {
+        self.shard.count_of(n_trials)
+    }
+
+    /// Prints a line above the progress bars, or on stderr when they are hidden (a warning
+    /// the user must see during the run, not only in the report).
+    #[allow(clippy::print_stderr)]
+    pub fn note(&self, line: &str) {
+        if self.progress.is_hidden() {
+            eprintln!("{line}");
+        } else {
+            let _ = self.progress.println(line);
+        }
     }
 
     /// A progress bar of `total` steps for table `name`.
