@@ -24,7 +24,13 @@
 //!   new failure is saved under the build directory (`target/<profile>/proptest-regressions/`),
 //!   so running the tests never modifies a tracked file. A failure is fixed at its root; a
 //!   case is added to a committed file by hand only once the fix is in and the case passes.
+//!
+//! Tests that need downloaded TSPLIB files use [`datasets`]: a test binary with
+//! `harness = false` whose tests are reported as *ignored*, with the command that fetches the
+//! files, when the files are absent (and fail under `HOPFIELD_REQUIRE_DATASETS=1`, as in CI).
 #![cfg_attr(test, allow(clippy::unwrap_used))]
+
+pub mod datasets;
 
 use std::any::Any;
 use std::fmt;
