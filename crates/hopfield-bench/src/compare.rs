@@ -199,6 +199,9 @@ fn describe_rows(file: &str, c: &RowComparison) -> String {
         return format!("`{file}`: **byte-identical** ({} rows).", c.rows);
     }
     let mut text = match &c.first_difference {
+        None if c.identical_rows == 0 => {
+            format!("`{file}`: no row in common with the reference (other cells)")
+        }
         None => format!(
             "`{file}`: the {} rows both records have are **byte-identical**",
             c.identical_rows

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Context, SuccessVsTime, fmt, mean, ms_per_trial, read_times, trial};
 use crate::defs::HitchcockDef;
-use crate::plot::{Series, chart};
+use crate::plot::{Axis, Chart, Series, draw};
 use crate::record::{Table, read_table};
 use crate::runner::run_cells;
 
@@ -179,7 +179,13 @@ pub fn report(
                 },
                 fmt(Some(ms_per_trial), 1),
             );
-            success.add(&m.label, ms_per_trial, optimal, rows.len());
+            success.add(
+                &m.label,
+                &format!("exp. {}", exp.id),
+                ms_per_trial,
+                optimal,
+                rows.len(),
+            );
             series.push(Series {
                 label: m.label.clone(),
                 points: lines
@@ -201,17 +207,20 @@ pub fn report(
         md.push('\n');
         let figure = format!("figures/hitchcock-{}.svg", exp.id);
         if series.iter().any(|s| !s.points.is_empty()) {
-            chart(
+            draw(
                 &record.join(&figure),
-                &format!(
-                    "Hitchcock experiment {}: cost per trial (paper Figs. 12–13)",
-                    exp.id
-                ),
-                "trial",
-                "total cost",
-                &series,
-                &[(format!("LP optimum {optimum}"), optimum)],
-                true,
+                &Chart {
+                    title: &format!(
+                        "Hitchcock experiment {}: cost per trial (paper Figs. 12–13)",
+                        exp.id
+                    ),
+                    x: Axis::integer("trial"),
+                    y: Axis::linear("total cost"),
+                    series: &series,
+                    references: &[(format!("LP optimum {optimum}"), optimum)],
+                    scatter: true,
+                    point_labels: &[],
+                },
             )?;
             let _ = writeln!(md, "\n![experiment {} costs]({figure})\n", exp.id);
         }

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Context, fmt, mean, trial};
 use crate::defs::{Method, QueensDef, queens_t_max};
-use crate::plot::{Series, chart};
+use crate::plot::{Axis, Chart, Series, draw};
 use crate::record::{Table, read_table};
 use crate::runner::run_cells;
 
@@ -178,26 +178,32 @@ pub fn report(def: &QueensDef, record: &Path, quick: bool, md: &mut String) -> a
         }
         let _ = writeln!(md, "{row}");
     }
-    chart(
+    draw(
         &record.join("figures/queens-solved.svg"),
-        "N-Queens: solved trials vs n (paper Fig. 10)",
-        "n",
-        "trials solved",
-        &solved_series,
-        &[],
-        false,
+        &Chart {
+            title: "N-Queens: solved trials vs n (paper Fig. 10)",
+            x: Axis::integer("n"),
+            y: Axis::integer("trials solved"),
+            series: &solved_series,
+            references: &[],
+            scatter: false,
+            point_labels: &[],
+        },
     )?;
     let _ = writeln!(md, "\n![solved vs n](figures/queens-solved.svg)\n");
     tunnel_series.retain(|s| !s.points.is_empty());
     if !tunnel_series.is_empty() {
-        chart(
+        draw(
             &record.join("figures/queens-tunnels.svg"),
-            "N-Queens: mean tunnel transitions vs t_max (paper Fig. 11)",
-            &format!("t_max = {} n²", def.t_max_per_n2),
-            "mean tunnel transitions",
-            &tunnel_series,
-            &[],
-            false,
+            &Chart {
+                title: "N-Queens: mean tunnel transitions vs t_max (paper Fig. 11)",
+                x: Axis::integer(&format!("t_max = {} n²", def.t_max_per_n2)),
+                y: Axis::linear("mean tunnel transitions"),
+                series: &tunnel_series,
+                references: &[],
+                scatter: false,
+                point_labels: &[],
+            },
         )?;
         let _ = writeln!(
             md,

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Context, SuccessVsTime, fmt, mean, ms_per_trial, read_times, trial};
 use crate::defs::{Distances, TspDef, TspInstance, square};
-use crate::plot::{Series, chart};
+use crate::plot::{Axis, Chart, Series, draw};
 use crate::record::{Table, read_table};
 use crate::runner::run_cells;
 
@@ -339,7 +339,7 @@ pub fn report(def: &TspDef, record: &Path, quick: bool, md: &mut String) -> anyh
                 },
                 fmt(Some(ms_per_trial), 2),
             );
-            success.add(&m.label, ms_per_trial, optimal, rows.len());
+            success.add(&m.label, &inst.name, ms_per_trial, optimal, rows.len());
             series.push(Series {
                 label: m.label.clone(),
                 points: lines
@@ -365,14 +365,17 @@ pub fn report(def: &TspDef, record: &Path, quick: bool, md: &mut String) -> anyh
         md.push('\n');
         let figure = format!("figures/tsp-{}.svg", inst.name);
         if series.iter().any(|s| !s.points.is_empty()) {
-            chart(
+            draw(
                 &record.join(&figure),
-                &format!("{}: tour length per trial (paper Figs. 7–8)", inst.name),
-                "trial",
-                "tour length",
-                &series,
-                &[(format!("optimum {optimum:.4}"), optimum)],
-                true,
+                &Chart {
+                    title: &format!("{}: tour length per trial (paper Figs. 7–8)", inst.name),
+                    x: Axis::integer("trial"),
+                    y: Axis::linear("tour length"),
+                    series: &series,
+                    references: &[(format!("optimum {optimum:.4}"), optimum)],
+                    scatter: true,
+                    point_labels: &[],
+                },
             )?;
             let _ = writeln!(md, "\n![{} tour lengths per trial]({figure})\n", inst.name);
         }
