@@ -124,9 +124,9 @@ impl Meta {
             };
             bail!(
                 "{} was started from {} and this is {}{detail}; a record never mixes rows of \
-                 two versions of the code. Start a new record instead (a fresh --out folder, \
-                 or --fresh to replace this one), or go back to the code that started it to \
-                 finish it.",
+                 two versions of the code. Start a new record instead (another --out folder, \
+                 or `cargo xtask reproduce-tables --fresh` to replace the default one), or go \
+                 back to the code that started it to finish it.",
                 record.display(),
                 name(started),
                 name(self),

@@ -3,7 +3,8 @@
 //! Trial `t` of cell `c` always gets the seed `derive_seed(base_seed, &[fnv1a(c), t])`, and rows
 //! are appended cell by cell in trial order, so the table is the same byte for byte whatever the
 //! number of threads, the chunk size or how often the run was interrupted and resumed. A shard
-//! runs only the trials it owns ([`Shard::owns`]), with the same seeds.
+//! runs only the trials it owns ([`Shard::owns`](crate::shard::Shard::owns)), with the same
+//! seeds.
 
 use std::time::Instant;
 
