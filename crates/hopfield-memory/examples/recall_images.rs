@@ -23,7 +23,9 @@ use hopfield_memory::glyphs::{Font, RenderOptions, letters};
 use hopfield_memory::hopfield_core::{
     NoObserver, RunConfig, Schedule, TieRule, relax, rng_from_seed,
 };
-use hopfield_memory::image::{ImageOptions, PanelLayout, load_patterns, save_recall_panel};
+use hopfield_memory::image::{
+    ImageOptions, PanelLayout, check_network_size, load_patterns, save_recall_panel,
+};
 use hopfield_memory::recall::{classify, corrupt};
 use hopfield_memory::rules::{LearningRule, Projection};
 
@@ -39,18 +41,6 @@ fn parse_size(text: &str) -> Result<(u32, u32), String> {
         return Err(bad());
     }
     Ok((w, h))
-}
-
-/// Bytes in a human unit.
-fn bytes(b: f64) -> String {
-    let units = ["B", "KB", "MB", "GB", "TB", "PB"];
-    let mut v = b;
-    let mut k = 0;
-    while v >= 1000.0 && k + 1 < units.len() {
-        v /= 1000.0;
-        k += 1;
-    }
-    format!("{v:.3} {}", units[k])
 }
 
 fn main() -> std::process::ExitCode {
@@ -97,18 +87,11 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         let set = load_patterns(&images, &opts)?;
         (set.patterns, set.width, set.height)
     };
-    let n = patterns.n() as u64;
-    if n > max_neurons {
-        let weights = (n as f64) * (n as f64) * 8.0;
-        return Err(format!(
-            "{width}×{height} images are {n} neurons; the projection rule would store {n}² \
-             weights ({}), above the limit of {max_neurons} neurons ({}). Shrink the images \
-             with --resize WxH, or raise the limit with --max-neurons N.",
-            bytes(weights),
-            bytes((max_neurons as f64).powi(2) * 8.0)
+    check_network_size(width, height, max_neurons).map_err(|e| {
+        format!(
+            "{e} (here: --resize WxH, or --max-neurons N; the default is {DEFAULT_MAX_NEURONS})"
         )
-        .into());
-    }
+    })?;
     let net = Projection::default().learn(&patterns)?;
     let flips = (noise * patterns.n() as f64).round() as usize;
     let mut rng = rng_from_seed(2024);

@@ -121,6 +121,23 @@ pub enum ImageError {
         /// The limit.
         limit: u64,
     },
+    /// Images would make a dense network larger than the limit allows.
+    #[error(
+        "{width}×{height} images are {neurons} neurons; a dense network of them stores \
+         {neurons}² weights ({gb:.3} GB), above the limit of {limit} neurons: shrink the images \
+         (resize them) or raise the limit if the machine has 8·N² bytes to spare",
+        gb = *.neurons as f64 * *.neurons as f64 * 8e-9
+    )]
+    TooManyNeurons {
+        /// Image width.
+        width: u32,
+        /// Image height.
+        height: u32,
+        /// `width × height`.
+        neurons: u64,
+        /// The limit.
+        limit: u64,
+    },
     /// A state does not have `width × height` components.
     #[error("state {label} has {found} components, expected {expected} (width × height)")]
     StateLength {
@@ -212,6 +229,31 @@ impl Default for ImageOptions {
             max_pixels: DEFAULT_MAX_PIXELS,
         }
     }
+}
+
+/// The number of neurons of `width × height` images, when a dense network of them (`N²`
+/// weights of 8 bytes, as every learning rule stores) stays within `max_neurons`; call it
+/// before learning from images.
+///
+/// ```
+/// use hopfield_memory::image::{check_network_size, ImageError};
+///
+/// assert_eq!(check_network_size(64, 40, 4096)?, 2560);
+/// let err = check_network_size(800, 480, 4096).unwrap_err();
+/// assert!(err.to_string().contains("1179.648 GB"));
+/// # Ok::<(), ImageError>(())
+/// ```
+pub fn check_network_size(width: u32, height: u32, max_neurons: u64) -> Result<usize, ImageError> {
+    let neurons = u64::from(width) * u64::from(height);
+    if neurons > max_neurons {
+        return Err(ImageError::TooManyNeurons {
+            width,
+            height,
+            neurons,
+            limit: max_neurons,
+        });
+    }
+    pixel_count(width, height)
 }
 
 /// Refuses `width × height` above `limit`.

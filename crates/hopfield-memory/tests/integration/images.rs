@@ -268,6 +268,31 @@ fn images_above_the_pixel_limit_are_refused_before_decoding() {
     assert!(start.elapsed().as_secs() < 5);
 }
 
+/// Two 800×480 images used to make the projection rule allocate 1.18 TB and abort; the size
+/// is checked first.
+#[test]
+fn images_too_large_for_a_dense_network_are_refused_before_learning() {
+    let err = image::check_network_size(800, 480, 4096).unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        matches!(
+            err,
+            ImageError::TooManyNeurons {
+                neurons: 384_000,
+                limit: 4096,
+                ..
+            }
+        ) && msg.contains("1179.648 GB")
+            && msg.contains("raise the limit"),
+        "{msg}"
+    );
+    assert_eq!(image::check_network_size(64, 40, 4096).unwrap(), 2560);
+    assert!(matches!(
+        image::check_network_size(0, 5, 4096),
+        Err(ImageError::InvalidDimensions { .. })
+    ));
+}
+
 /// The bytes of a PNG signature, a valid IHDR chunk for an 8-bit gray image and an empty
 /// IDAT chunk: a header with no image data.
 fn png_header_only(width: u32, height: u32) -> Vec<u8> {
