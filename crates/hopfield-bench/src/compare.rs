@@ -125,14 +125,9 @@ const TABLE_FILES: [(&str, &[&str]); 4] = [
     ("memory", &["memory.json"]),
 ];
 
-/// Appends the report section comparing `record` with `reference` (shown as `shown`).
-pub fn report_section(
-    record: &Path,
-    options: &RunOptions,
-    reference: &Path,
-    shown: &str,
-    md: &mut String,
-) {
+/// Appends the report section comparing `record` with `reference`.
+pub fn report_section(record: &Path, options: &RunOptions, reference: &Path, md: &mut String) {
+    let shown = reference.display();
     let _ = writeln!(md, "## Comparison with the reference record\n");
     let Some(ref_options) = read(&reference.join("run-options.json"))
         .and_then(|t| serde_json::from_str::<RunOptions>(&t).ok())

@@ -336,13 +336,7 @@ pub fn write_report(record: &Path, reference: Option<&Path>) -> anyhow::Result<(
     if let Some(reference) = reference {
         let same = std::fs::canonicalize(reference).ok() == std::fs::canonicalize(record).ok();
         if !same {
-            compare::report_section(
-                record,
-                &options,
-                reference,
-                &reference.display().to_string(),
-                &mut md,
-            );
+            compare::report_section(record, &options, reference, &mut md);
         }
     }
     std::fs::write(record.join("REPORT.md"), md)?;

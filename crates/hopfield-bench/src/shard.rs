@@ -160,8 +160,7 @@ fn merge_rows(shards: &[ShardRecord], file: &str) -> anyhow::Result<String> {
     }
     let mut merged = String::new();
     for cell in &order {
-        let rows = cells.get_mut(cell).map(std::mem::take).unwrap_or_default();
-        let mut rows = rows;
+        let mut rows = cells.remove(cell).unwrap_or_default();
         rows.sort_by_key(|r| r.0);
         for (k, (trial, line)) in rows.iter().enumerate() {
             if *trial != k {

@@ -1,6 +1,5 @@
-//! The text of TSPLIB files, validated: the line scanner and every check of
-//! [`Instance::parse`](super::Instance::parse) and [`Tour::parse`](super::Tour::parse) that
-//! needs nothing but the text.
+//! The text of TSPLIB files, validated: the line scanner and every check of `Instance::parse`
+//! and `Tour::parse` that needs nothing but the text.
 //!
 //! This file depends on the standard library alone, so `cargo xtask fetch-tsplib` compiles
 //! the same file and accepts a downloaded instance only when the loader would.
