@@ -1,15 +1,34 @@
 //! `cargo xtask fetch-tsplib`: manifest-driven download (or mirror copy), decompression,
 //! verification and atomic installation of TSPLIB instances into `datasets/tsplib/`.
 //!
-//! Verification does not hash bytes (the canonical `.tsp.gz` and a plain mirror copy differ in
-//! bytes and whitespace) but the parsed content: the fingerprint is the SHA-256 of a canonical
-//! text of `DIMENSION`, `EDGE_WEIGHT_TYPE` and every coordinate (each parsed as `f64` and printed
-//! in its shortest round-trip form), or, for a `.opt.tour`, of its city sequence.
+//! Verification runs the project's own loader checks on the text (the standard-library-only
+//! `crates/hopfield-opt/src/tsplib/text.rs`, compiled into xtask too), so a file is installed
+//! only when `hopfield-opt` will read it, and then compares a fingerprint of the parsed
+//! content, not of the bytes (the canonical `.tsp.gz` and a plain mirror copy differ in bytes
+//! and whitespace): the SHA-256 of a canonical text of `DIMENSION`, `EDGE_WEIGHT_TYPE` and
+//! every coordinate (each parsed as `f64` and printed in its shortest round-trip form), or, for
+//! a `.opt.tour`, of its city sequence.
+//!
+//! Limits: a download or a mirror file is read up to the inflated-size cap
+//! ([`DEFAULT_MAX_INFLATED_MIB`], `--max-inflated-mib`), and a gzip stream is inflated only up
+//! to it, so a corrupt or hostile file fails fast and small. A file is written to
+//! `.NAME.partial-PID` and renamed into place; partial files left by a killed fetch (their
+//! process is gone, or they are a day old) are removed by the next fetch.
 
 use std::fmt::Write as _;
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The loader's text checks, shared with `hopfield-opt` (see the module docs).
+#[path = "../../crates/hopfield-opt/src/tsplib/text.rs"]
+#[allow(dead_code, unreachable_pub)]
+mod loader;
+
+/// The default cap on the size of a file after decompression, in MiB (TSPLIB's largest
+/// instances are a few MB).
+pub(crate) const DEFAULT_MAX_INFLATED_MIB: u64 = 64;
 
 use anyhow::{Context, anyhow, bail};
 use serde::Deserialize;
@@ -44,6 +63,10 @@ pub(crate) struct Entry {
     /// Optimum under the paper's raw Euclidean convention, where known.
     #[serde(default)]
     pub(crate) raw_euclidean_optimum: Option<f64>,
+    /// A copy that ships inside the project (path from the workspace root), installed without
+    /// a download.
+    #[serde(default)]
+    pub(crate) embedded: Option<String>,
 }
 
 impl Manifest {
@@ -88,6 +111,19 @@ pub(crate) enum Source {
     Mirror(PathBuf),
 }
 
+/// How a fetch runs.
+#[derive(Debug, Clone)]
+pub(crate) struct Options {
+    /// Where files come from.
+    pub(crate) source: Source,
+    /// Replace files that are present and verified.
+    pub(crate) force: bool,
+    /// The cap on a file's size after decompression, in bytes.
+    pub(crate) max_inflated: u64,
+    /// The workspace root (embedded copies are relative to it).
+    pub(crate) root: PathBuf,
+}
+
 /// The kinds of file an instance has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -109,6 +145,7 @@ impl Kind {
 pub(crate) enum Outcome {
     AlreadyPresent,
     Installed,
+    InstalledEmbedded,
 }
 
 /// What a fetch did: one line per installed or verified file, one line per failed instance.
@@ -119,13 +156,12 @@ pub(crate) struct FetchReport {
 }
 
 /// Fetches `names` (or the manifest's default set) into `dest`, trying every instance even
-/// when some fail.
+/// when some fail. Partial files that earlier, killed fetches left in `dest` are removed first.
 pub(crate) fn fetch(
     manifest: &Manifest,
     names: &[String],
-    source: &Source,
+    options: &Options,
     dest: &Path,
-    force: bool,
 ) -> anyhow::Result<FetchReport> {
     let names = if names.is_empty() {
         &manifest.default[..]
@@ -134,8 +170,13 @@ pub(crate) fn fetch(
     };
     fs::create_dir_all(dest).with_context(|| format!("cannot create {}", dest.display()))?;
     let mut report = FetchReport::default();
+    for removed in remove_stale_partials(dest)? {
+        report
+            .done
+            .push(format!("removed {removed}, left by an interrupted fetch"));
+    }
     for name in names {
-        match fetch_instance(manifest, name, source, dest, force) {
+        match fetch_instance(manifest, name, options, dest) {
             Ok(done) => report.done.extend(done),
             Err(e) => report.failed.push(format!("{e:#}")),
         }
@@ -146,17 +187,16 @@ pub(crate) fn fetch(
 fn fetch_instance(
     manifest: &Manifest,
     name: &str,
-    source: &Source,
+    options: &Options,
     dest: &Path,
-    force: bool,
 ) -> anyhow::Result<Vec<String>> {
     let entry = manifest.entry(name)?;
     let mut lines = Vec::new();
-    let problem = fetch_file(entry, Kind::Problem, source, dest, force)
+    let problem = fetch_file(entry, Kind::Problem, options, dest)
         .with_context(|| format!("{name}: {}", Kind::Problem.extension()))?;
     lines.push(format!("{name}.tsp: {}", describe(&problem)));
     if entry.opt_tour_fingerprint.is_some() {
-        let tour = fetch_file(entry, Kind::OptTour, source, dest, force)
+        let tour = fetch_file(entry, Kind::OptTour, options, dest)
             .with_context(|| format!("{name}: {}", Kind::OptTour.extension()))?;
         lines.push(format!("{name}.opt.tour: {}", describe(&tour)));
     }
@@ -167,19 +207,70 @@ fn describe(outcome: &Outcome) -> &'static str {
     match outcome {
         Outcome::AlreadyPresent => "already present and verified",
         Outcome::Installed => "installed and verified",
+        Outcome::InstalledEmbedded => "installed from the copy embedded in hopfield-opt, verified",
     }
+}
+
+/// The prefix and suffix of this tool's partial files: `.NAME.partial-PID`.
+fn partial_name(file_name: &str, pid: u32) -> String {
+    format!(".{file_name}.partial-{pid}")
+}
+
+/// Whether process `pid` is alive: `Some` where `/proc` tells, `None` elsewhere.
+fn process_alive(pid: u32) -> Option<bool> {
+    let proc = Path::new("/proc");
+    proc.join("self")
+        .exists()
+        .then(|| proc.join(pid.to_string()).exists())
+}
+
+/// Removes this tool's partial files (`.NAME.tsp.partial-PID`, `.NAME.opt.tour.partial-PID`)
+/// whose process is gone or that are more than a day old; returns their names. Other files
+/// are never touched.
+fn remove_stale_partials(dest: &Path) -> anyhow::Result<Vec<String>> {
+    const DAY: Duration = Duration::from_secs(24 * 3600);
+    let mut removed = Vec::new();
+    let entries = fs::read_dir(dest).with_context(|| format!("cannot list {}", dest.display()))?;
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some((stem, pid)) = name
+            .strip_prefix('.')
+            .and_then(|rest| rest.rsplit_once(".partial-"))
+        else {
+            continue;
+        };
+        let ours = stem.ends_with(".tsp") || stem.ends_with(".opt.tour");
+        let Ok(pid) = pid.parse::<u32>() else {
+            continue;
+        };
+        if !ours || pid == std::process::id() {
+            continue;
+        }
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > DAY);
+        if old || process_alive(pid) == Some(false) {
+            fs::remove_file(entry.path())
+                .with_context(|| format!("cannot remove {}", entry.path().display()))?;
+            removed.push(name);
+        }
+    }
+    removed.sort();
+    Ok(removed)
 }
 
 fn fetch_file(
     entry: &Entry,
     kind: Kind,
-    source: &Source,
+    options: &Options,
     dest: &Path,
-    force: bool,
 ) -> anyhow::Result<Outcome> {
     let file_name = format!("{}.{}", entry.name, kind.extension());
     let target = dest.join(&file_name);
-    if target.exists() && !force {
+    if target.exists() && !options.force {
         match fs::read(&target)
             .map_err(anyhow::Error::from)
             .and_then(|bytes| verify(entry, kind, &bytes))
@@ -202,8 +293,10 @@ fn fetch_file(
             }
         }
     }
-    let raw = match source {
-        Source::Download => {
+    let cap = options.max_inflated;
+    let (raw, embedded) = match (&options.source, kind, &entry.embedded) {
+        (_, Kind::Problem, Some(copy)) => (read_capped(&options.root.join(copy), cap)?, true),
+        (Source::Download, _, _) => {
             let url = match kind {
                 Kind::Problem => entry.url.as_str(),
                 Kind::OptTour => entry
@@ -211,35 +304,67 @@ fn fetch_file(
                     .as_deref()
                     .ok_or_else(|| anyhow!("the manifest gives no URL for the optimal tour"))?,
             };
-            download(url)?
+            (download(url, cap)?, false)
         }
-        Source::Mirror(dir) => read_mirror(dir, &file_name)?,
+        (Source::Mirror(dir), _, _) => (read_mirror(dir, &file_name, cap)?, false),
     };
-    let bytes = maybe_gunzip(&raw)?;
+    let bytes = maybe_gunzip(&raw, cap)?;
     verify(entry, kind, &bytes)?;
     write_atomically(&target, &bytes)?;
-    Ok(Outcome::Installed)
+    Ok(if embedded {
+        Outcome::InstalledEmbedded
+    } else {
+        Outcome::Installed
+    })
 }
 
-fn download(url: &str) -> anyhow::Result<Vec<u8>> {
-    let response = ureq::get(url)
-        .call()
-        .map_err(|e| anyhow!("download of {url} failed: {e}"))?;
+/// The error of a file larger than the cap.
+fn too_large(what: &str, cap: u64) -> anyhow::Error {
+    anyhow!(
+        "{what} is larger than {} MiB, the limit of a TSPLIB file (--max-inflated-mib); \
+         if the file is genuine, raise it, for example --max-inflated-mib {}",
+        cap >> 20,
+        (cap >> 20).saturating_mul(4).max(1)
+    )
+}
+
+/// Reads at most `cap` bytes from `reader`; more is an error naming `what`.
+fn read_capped_from(reader: impl Read, cap: u64, what: &str) -> anyhow::Result<Vec<u8>> {
     let mut bytes = Vec::new();
-    response
-        .into_body()
-        .into_reader()
-        .take(64 << 20)
+    reader
+        .take(cap.saturating_add(1))
         .read_to_end(&mut bytes)
-        .with_context(|| format!("download of {url} was interrupted"))?;
+        .with_context(|| format!("cannot read {what}"))?;
+    if bytes.len() as u64 > cap {
+        return Err(too_large(what, cap));
+    }
     Ok(bytes)
 }
 
-fn read_mirror(dir: &Path, file_name: &str) -> anyhow::Result<Vec<u8>> {
+fn read_capped(path: &Path, cap: u64) -> anyhow::Result<Vec<u8>> {
+    let file = fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    read_capped_from(file, cap, &path.display().to_string())
+}
+
+fn download(url: &str, cap: u64) -> anyhow::Result<Vec<u8>> {
+    let agent = ureq::Agent::new_with_config(
+        ureq::Agent::config_builder()
+            .timeout_connect(Some(Duration::from_secs(15)))
+            .timeout_global(Some(Duration::from_secs(300)))
+            .build(),
+    );
+    let response = agent
+        .get(url)
+        .call()
+        .map_err(|e| anyhow!("download of {url} failed: {e}"))?;
+    read_capped_from(response.into_body().into_reader(), cap, url)
+}
+
+fn read_mirror(dir: &Path, file_name: &str, cap: u64) -> anyhow::Result<Vec<u8>> {
     for candidate in [file_name.to_string(), format!("{file_name}.gz")] {
         let path = dir.join(&candidate);
         if path.exists() {
-            return fs::read(&path).with_context(|| format!("cannot read {}", path.display()));
+            return read_capped(&path, cap);
         }
     }
     bail!(
@@ -248,27 +373,30 @@ fn read_mirror(dir: &Path, file_name: &str) -> anyhow::Result<Vec<u8>> {
     )
 }
 
-fn maybe_gunzip(raw: &[u8]) -> anyhow::Result<Vec<u8>> {
-    if raw.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::new();
-        flate2::read::GzDecoder::new(raw)
-            .read_to_end(&mut out)
-            .context("corrupt or truncated gzip data")?;
-        Ok(out)
-    } else {
-        Ok(raw.to_vec())
+/// Inflates gzip data up to `cap` bytes (anything else is returned as is).
+fn maybe_gunzip(raw: &[u8], cap: u64) -> anyhow::Result<Vec<u8>> {
+    if !raw.starts_with(&[0x1f, 0x8b]) {
+        return Ok(raw.to_vec());
     }
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(raw)
+        .take(cap.saturating_add(1))
+        .read_to_end(&mut out)
+        .context("corrupt or truncated gzip data")?;
+    if out.len() as u64 > cap {
+        return Err(too_large("the decompressed file", cap));
+    }
+    Ok(out)
 }
 
 fn write_atomically(target: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let dir = target.parent().unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(
-        ".{}.partial-{}",
+    let tmp = dir.join(partial_name(
         target
             .file_name()
             .and_then(|n| n.to_str())
             .unwrap_or("download"),
-        std::process::id()
+        std::process::id(),
     ));
     let result = fs::write(&tmp, bytes)
         .and_then(|()| fs::rename(&tmp, target))
@@ -281,31 +409,46 @@ fn write_atomically(target: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 
 fn verify(entry: &Entry, kind: Kind, bytes: &[u8]) -> anyhow::Result<()> {
     let text = std::str::from_utf8(bytes).context("not a text file")?;
+    let file_name = format!("{}.{}", entry.name, kind.extension());
     let (expected, found) = match kind {
         Kind::Problem => {
-            let parsed = parse_problem(text)?;
-            if parsed.dimension != entry.dimension {
+            let checked = loader::check_instance(text, &file_name)
+                .map_err(|e| anyhow!("hopfield-opt would reject it: {e}"))?;
+            if checked.n != entry.dimension {
                 bail!(
                     "DIMENSION is {}, the manifest says {}",
-                    parsed.dimension,
+                    checked.n,
                     entry.dimension
                 );
             }
-            if parsed.edge_weight_type != entry.edge_weight_type {
+            if checked.wtype != entry.edge_weight_type {
                 bail!(
                     "EDGE_WEIGHT_TYPE is {}, the manifest says {}",
-                    parsed.edge_weight_type,
+                    checked.wtype,
                     entry.edge_weight_type
                 );
             }
-            (entry.fingerprint.as_str(), parsed.fingerprint())
+            let coords = checked.coords.unwrap_or_default();
+            (
+                entry.fingerprint.as_str(),
+                problem_fingerprint(checked.n, checked.wtype, &coords),
+            )
         }
         Kind::OptTour => {
             let expected = entry
                 .opt_tour_fingerprint
                 .as_deref()
                 .ok_or_else(|| anyhow!("the manifest has no fingerprint for the optimal tour"))?;
-            (expected, tour_fingerprint(text, entry.dimension)?)
+            let tour = loader::check_tour(text, &file_name)
+                .map_err(|e| anyhow!("hopfield-opt would reject it: {e}"))?;
+            if tour.order.len() != entry.dimension {
+                bail!(
+                    "the tour has {} cities, the manifest says {}",
+                    tour.order.len(),
+                    entry.dimension
+                );
+            }
+            (expected, tour_fingerprint(&tour.order))
         }
     };
     if expected != found {
@@ -314,120 +457,24 @@ fn verify(entry: &Entry, kind: Kind, bytes: &[u8]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The parts of a `.tsp` file the fingerprint covers.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct ParsedProblem {
-    pub(crate) dimension: usize,
-    pub(crate) edge_weight_type: String,
-    pub(crate) coords: Vec<(f64, f64)>,
+/// The fingerprint of a problem: `DIMENSION`, `EDGE_WEIGHT_TYPE` and the coordinates in
+/// shortest round-trip form.
+pub(crate) fn problem_fingerprint(
+    dimension: usize,
+    weight_type: &str,
+    coords: &[[f64; 2]],
+) -> String {
+    let mut canonical = format!("DIMENSION {dimension}\nEDGE_WEIGHT_TYPE {weight_type}\n");
+    for (i, [x, y]) in coords.iter().enumerate() {
+        let _ = writeln!(canonical, "{} {x:?} {y:?}", i + 1);
+    }
+    sha256_hex(canonical.as_bytes())
 }
 
-impl ParsedProblem {
-    pub(crate) fn fingerprint(&self) -> String {
-        let mut canonical = format!(
-            "DIMENSION {}\nEDGE_WEIGHT_TYPE {}\n",
-            self.dimension, self.edge_weight_type
-        );
-        for (i, (x, y)) in self.coords.iter().enumerate() {
-            let _ = writeln!(canonical, "{} {x:?} {y:?}", i + 1);
-        }
-        sha256_hex(canonical.as_bytes())
-    }
-}
-
-/// A minimal reader of the header and `NODE_COORD_SECTION` (2-D coordinates).
-pub(crate) fn parse_problem(text: &str) -> anyhow::Result<ParsedProblem> {
-    let mut dimension = None;
-    let mut edge_weight_type = None;
-    let mut lines = text.lines().enumerate();
-    let mut coords = Vec::new();
-    let mut saw_section = false;
-    while let Some((_, line)) = lines.next() {
-        let line = line.trim();
-        if line.is_empty() {
-            continue;
-        }
-        if line.starts_with("NODE_COORD_SECTION") {
-            saw_section = true;
-            let n = dimension.ok_or_else(|| anyhow!("NODE_COORD_SECTION before DIMENSION"))?;
-            for _ in 0..n {
-                let (idx, line) = lines
-                    .next()
-                    .ok_or_else(|| anyhow!("truncated: fewer than {n} coordinates"))?;
-                let fields: Vec<&str> = line.split_whitespace().collect();
-                let number = |k: usize| -> anyhow::Result<f64> {
-                    fields
-                        .get(k)
-                        .ok_or_else(|| anyhow!("line {}: missing field", idx + 1))?
-                        .parse::<f64>()
-                        .map_err(|e| anyhow!("line {}: {e}", idx + 1))
-                };
-                let node = number(0)?;
-                if node != (coords.len() + 1) as f64 {
-                    bail!("line {}: node {node} out of order", idx + 1);
-                }
-                coords.push((number(1)?, number(2)?));
-            }
-            continue;
-        }
-        if line == "EOF" {
-            break;
-        }
-        if let Some((key, value)) = line.split_once(':') {
-            match key.trim() {
-                "DIMENSION" => {
-                    dimension = Some(
-                        value
-                            .trim()
-                            .parse::<usize>()
-                            .with_context(|| format!("bad DIMENSION {value:?}"))?,
-                    );
-                }
-                "EDGE_WEIGHT_TYPE" => edge_weight_type = Some(value.trim().to_string()),
-                _ => {}
-            }
-        }
-    }
-    if !saw_section {
-        bail!("no NODE_COORD_SECTION");
-    }
-    Ok(ParsedProblem {
-        dimension: dimension.ok_or_else(|| anyhow!("no DIMENSION"))?,
-        edge_weight_type: edge_weight_type.ok_or_else(|| anyhow!("no EDGE_WEIGHT_TYPE"))?,
-        coords,
-    })
-}
-
-/// The fingerprint of a `.opt.tour`: its city sequence, checked to be a permutation of 1..=n.
-pub(crate) fn tour_fingerprint(text: &str, n: usize) -> anyhow::Result<String> {
-    let section = text
-        .split_once("TOUR_SECTION")
-        .map(|(_, rest)| rest)
-        .ok_or_else(|| anyhow!("no TOUR_SECTION"))?;
-    let mut cities = Vec::new();
-    for token in section.split_whitespace() {
-        if token == "-1" || token == "EOF" {
-            break;
-        }
-        cities.push(
-            token
-                .parse::<usize>()
-                .with_context(|| format!("bad city {token:?} in TOUR_SECTION"))?,
-        );
-    }
-    let mut seen = vec![false; n + 1];
-    for &c in &cities {
-        if c == 0 || c > n || std::mem::replace(&mut seen[c], true) {
-            bail!("TOUR_SECTION is not a permutation of 1..={n} (city {c})");
-        }
-    }
-    if cities.len() != n {
-        bail!("TOUR_SECTION has {} cities, expected {n}", cities.len());
-    }
-    let canonical: Vec<String> = cities.iter().map(ToString::to_string).collect();
-    Ok(sha256_hex(
-        format!("TOUR {}", canonical.join(" ")).as_bytes(),
-    ))
+/// The fingerprint of a tour: its city sequence (0-based `order`, written 1-based).
+pub(crate) fn tour_fingerprint(order: &[usize]) -> String {
+    let canonical: Vec<String> = order.iter().map(|c| (c + 1).to_string()).collect();
+    sha256_hex(format!("TOUR {}", canonical.join(" ")).as_bytes())
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
@@ -451,8 +498,12 @@ mod tests {
         "NAME: tiny4.opt.tour\nTYPE: TOUR\nDIMENSION: 4\nTOUR_SECTION\n1\n2\n3\n4\n-1\nEOF\n";
 
     fn tiny_manifest(url: &str) -> Manifest {
-        let fingerprint = parse_problem(TINY).unwrap().fingerprint();
-        let tour = tour_fingerprint(TINY_TOUR, 4).unwrap();
+        let fingerprint = problem_fingerprint(
+            4,
+            "EUC_2D",
+            &[[0.0, 0.0], [3.0, 0.0], [3.0, 4.0], [0.0, 4.0]],
+        );
+        let tour = tour_fingerprint(&[0, 1, 2, 3]);
         Manifest {
             default: vec!["tiny4".into()],
             instances: vec![Entry {
@@ -465,8 +516,22 @@ mod tests {
                 opt_tour_fingerprint: Some(tour),
                 optimum: 14.0,
                 raw_euclidean_optimum: Some(14.0),
+                embedded: None,
             }],
         }
+    }
+
+    fn options(source: Source) -> Options {
+        Options {
+            source,
+            force: false,
+            max_inflated: DEFAULT_MAX_INFLATED_MIB << 20,
+            root: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".."),
+        }
+    }
+
+    fn mirror(dir: &Path) -> Options {
+        options(Source::Mirror(dir.to_path_buf()))
     }
 
     fn gzip(bytes: &[u8]) -> Vec<u8> {
@@ -496,13 +561,12 @@ mod tests {
     fn good_files_install_and_a_second_run_has_nothing_to_do() {
         let m = tiny_manifest("http://unused");
         // Plain problem file and gzipped tour: both forms are accepted.
-        let mirror = mirror_with(&[
+        let mirror_dir = mirror_with(&[
             ("tiny4.tsp", TINY.as_bytes().to_vec()),
             ("tiny4.opt.tour.gz", gzip(TINY_TOUR.as_bytes())),
         ]);
         let dest = tempfile::tempdir().unwrap();
-        let source = Source::Mirror(mirror.path().to_path_buf());
-        let r = fetch(&m, &[], &source, dest.path(), false).unwrap();
+        let r = fetch(&m, &[], &mirror(mirror_dir.path()), dest.path()).unwrap();
         assert!(r.failed.is_empty(), "{:?}", r.failed);
         assert_eq!(
             r.done,
@@ -516,7 +580,7 @@ mod tests {
             fs::read_to_string(dest.path().join("tiny4.opt.tour")).unwrap(),
             TINY_TOUR
         );
-        let again = fetch(&m, &[], &source, dest.path(), false).unwrap();
+        let again = fetch(&m, &[], &mirror(mirror_dir.path()), dest.path()).unwrap();
         assert_eq!(
             again.done,
             [
@@ -526,83 +590,168 @@ mod tests {
         );
     }
 
+    /// Fetches the tiny instance from a mirror holding `files`; returns the failures and the
+    /// destination listing.
+    fn fetch_failures(files: &[(&str, Vec<u8>)], max_inflated: u64) -> (Vec<String>, Vec<String>) {
+        let m = tiny_manifest("http://unused");
+        let mirror_dir = mirror_with(files);
+        let dest = tempfile::tempdir().unwrap();
+        let opts = Options {
+            max_inflated,
+            ..mirror(mirror_dir.path())
+        };
+        let r = fetch(&m, &[], &opts, dest.path()).unwrap();
+        (r.failed, listing(dest.path()))
+    }
+
     #[test]
     fn a_corrupted_copy_is_rejected_and_leaves_no_file() {
-        let m = tiny_manifest("http://unused");
-        let mirror = mirror_with(&[("tiny4.tsp", TINY.replace("3.0 4.0", "3.0 4.5").into_bytes())]);
-        let dest = tempfile::tempdir().unwrap();
-        let r = fetch(
-            &m,
-            &[],
-            &Source::Mirror(mirror.path().into()),
-            dest.path(),
-            false,
-        )
-        .unwrap();
-        assert_eq!(r.failed.len(), 1);
-        assert!(
-            r.failed[0].starts_with("tiny4: tsp: content fingerprint"),
-            "{}",
-            r.failed[0]
+        let cap = DEFAULT_MAX_INFLATED_MIB << 20;
+        let (failed, left) = fetch_failures(
+            &[("tiny4.tsp", TINY.replace("3.0 4.0", "3.0 4.5").into_bytes())],
+            cap,
         );
-        assert!(listing(dest.path()).is_empty());
-        // A changed dimension is named as such.
-        let mirror = mirror_with(&[(
-            "tiny4.tsp",
-            TINY.replace("DIMENSION: 4", "DIMENSION: 3").into_bytes(),
-        )]);
-        let r = fetch(
-            &m,
-            &[],
-            &Source::Mirror(mirror.path().into()),
-            dest.path(),
-            false,
-        )
-        .unwrap();
+        assert_eq!(failed.len(), 1);
         assert!(
-            r.failed[0].contains("DIMENSION is 3, the manifest says 4"),
+            failed[0].starts_with("tiny4: tsp: content fingerprint"),
             "{}",
-            r.failed[0]
+            failed[0]
         );
-        assert!(listing(dest.path()).is_empty());
+        assert!(left.is_empty());
+        // A file inconsistent with its own DIMENSION is the loader's error, with the line.
+        let (failed, left) = fetch_failures(
+            &[(
+                "tiny4.tsp",
+                TINY.replace("DIMENSION: 4", "DIMENSION: 3").into_bytes(),
+            )],
+            cap,
+        );
+        assert!(
+            failed[0].contains("hopfield-opt would reject it: tiny4.tsp:9: city index 4"),
+            "{}",
+            failed[0]
+        );
+        assert!(left.is_empty());
+        // A consistent file of another dimension is named as such.
+        let three = TINY
+            .replace("DIMENSION: 4", "DIMENSION: 3")
+            .replace("4 0.0 4.0\n", "");
+        let (failed, left) = fetch_failures(&[("tiny4.tsp", three.into_bytes())], cap);
+        assert!(
+            failed[0].contains("DIMENSION is 3, the manifest says 4"),
+            "{}",
+            failed[0]
+        );
+        assert!(left.is_empty());
+    }
+
+    /// What the loader rejects is never installed, even with the right coordinates.
+    #[test]
+    fn a_file_the_loader_rejects_is_not_installed() {
+        let cap = DEFAULT_MAX_INFLATED_MIB << 20;
+        let fixed_edges = TINY.replace("EOF\n", "FIXED_EDGES_SECTION\n1 2\n-1\nEOF\n");
+        let (failed, left) = fetch_failures(&[("tiny4.tsp", fixed_edges.into_bytes())], cap);
+        assert!(
+            failed[0].contains("hopfield-opt would reject it")
+                && failed[0].contains("unsupported section FIXED_EDGES_SECTION"),
+            "{}",
+            failed[0]
+        );
+        assert!(left.is_empty());
+        let tour_after_end = TINY_TOUR.replace("-1\nEOF", "-1\n3\nEOF");
+        let (failed, left) = fetch_failures(
+            &[
+                ("tiny4.tsp", TINY.as_bytes().to_vec()),
+                ("tiny4.opt.tour", tour_after_end.into_bytes()),
+            ],
+            cap,
+        );
+        assert!(
+            failed[0].contains("tiny4: opt.tour: hopfield-opt would reject it")
+                && failed[0].contains("after the tour's -1"),
+            "{}",
+            failed[0]
+        );
+        assert_eq!(left, ["tiny4.tsp"]);
     }
 
     #[test]
     fn a_truncated_gzip_is_rejected_and_leaves_no_file() {
-        let m = tiny_manifest("http://unused");
         let gz = gzip(TINY.as_bytes());
-        let mirror = mirror_with(&[("tiny4.tsp.gz", gz[..gz.len() / 2].to_vec())]);
-        let dest = tempfile::tempdir().unwrap();
-        let r = fetch(
-            &m,
-            &[],
-            &Source::Mirror(mirror.path().into()),
-            dest.path(),
-            false,
-        )
-        .unwrap();
-        assert_eq!(r.failed.len(), 1);
-        assert!(
-            r.failed[0].contains("corrupt or truncated gzip"),
-            "{}",
-            r.failed[0]
+        let (failed, left) = fetch_failures(
+            &[("tiny4.tsp.gz", gz[..gz.len() / 2].to_vec())],
+            DEFAULT_MAX_INFLATED_MIB << 20,
         );
-        assert!(listing(dest.path()).is_empty());
+        assert_eq!(failed.len(), 1);
+        assert!(
+            failed[0].contains("corrupt or truncated gzip"),
+            "{}",
+            failed[0]
+        );
+        assert!(left.is_empty());
+    }
+
+    /// A small gzip that inflates beyond the cap stops at the cap, names it and the option.
+    #[test]
+    fn an_inflated_size_beyond_the_cap_is_rejected_without_inflating_it_whole() {
+        // 3 MiB of zeros compress to a few KB; the cap is 1 MiB.
+        let bomb = gzip(&vec![b'0'; 3 << 20]);
+        assert!(bomb.len() < 1 << 16);
+        let (failed, left) = fetch_failures(&[("tiny4.tsp.gz", bomb)], 1 << 20);
+        assert!(
+            failed[0].contains("larger than 1 MiB") && failed[0].contains("--max-inflated-mib"),
+            "{}",
+            failed[0]
+        );
+        assert!(left.is_empty());
+        // A plain file beyond the cap likewise.
+        let (failed, _) = fetch_failures(&[("tiny4.tsp", vec![b' '; (1 << 20) + 1])], 1 << 20);
+        assert!(failed[0].contains("larger than 1 MiB"), "{}", failed[0]);
+    }
+
+    #[test]
+    fn stale_partial_files_of_dead_fetches_are_removed_and_nothing_else() {
+        let m = tiny_manifest("http://unused");
+        let mirror_dir = mirror_with(&[
+            ("tiny4.tsp", TINY.as_bytes().to_vec()),
+            ("tiny4.opt.tour", TINY_TOUR.as_bytes().to_vec()),
+        ]);
+        let dest = tempfile::tempdir().unwrap();
+        // A PID above the kernel's maximum (4194304) is never alive.
+        let dead = partial_name("tiny4.tsp", 4_194_305);
+        let alive = partial_name("tiny4.opt.tour", 1); // init: always alive
+        let theirs = ".notes.txt.partial-4194305";
+        for name in [dead.as_str(), alive.as_str(), theirs, "README"] {
+            fs::write(dest.path().join(name), "x").unwrap();
+        }
+        let r = fetch(&m, &[], &mirror(mirror_dir.path()), dest.path()).unwrap();
+        assert!(r.failed.is_empty(), "{:?}", r.failed);
+        assert_eq!(
+            r.done[0],
+            format!("removed {dead}, left by an interrupted fetch")
+        );
+        let left = listing(dest.path());
+        assert!(!left.contains(&dead), "{left:?}");
+        for kept in [
+            alive.as_str(),
+            theirs,
+            "README",
+            "tiny4.tsp",
+            "tiny4.opt.tour",
+        ] {
+            assert!(
+                left.iter().any(|n| n == kept),
+                "{kept} was removed: {left:?}"
+            );
+        }
     }
 
     #[test]
     fn a_missing_instance_is_named() {
         let m = tiny_manifest("http://unused");
-        let mirror = mirror_with(&[]);
+        let mirror_dir = mirror_with(&[]);
         let dest = tempfile::tempdir().unwrap();
-        let r = fetch(
-            &m,
-            &[],
-            &Source::Mirror(mirror.path().into()),
-            dest.path(),
-            false,
-        )
-        .unwrap();
+        let r = fetch(&m, &[], &mirror(mirror_dir.path()), dest.path()).unwrap();
         assert!(
             r.failed[0].starts_with("tiny4: tsp: not found in the mirror"),
             "{}",
@@ -611,9 +760,8 @@ mod tests {
         let r = fetch(
             &m,
             &["nope".into()],
-            &Source::Mirror(mirror.path().into()),
+            &mirror(mirror_dir.path()),
             dest.path(),
-            false,
         )
         .unwrap();
         assert_eq!(r.failed, ["nope: not in the manifest (known: tiny4)"]);
@@ -623,20 +771,13 @@ mod tests {
     #[test]
     fn a_present_file_that_fails_verification_is_moved_aside_and_replaced() {
         let m = tiny_manifest("http://unused");
-        let mirror = mirror_with(&[
+        let mirror_dir = mirror_with(&[
             ("tiny4.tsp", TINY.as_bytes().to_vec()),
             ("tiny4.opt.tour", TINY_TOUR.as_bytes().to_vec()),
         ]);
         let dest = tempfile::tempdir().unwrap();
         fs::write(dest.path().join("tiny4.tsp"), "garbage").unwrap();
-        let r = fetch(
-            &m,
-            &[],
-            &Source::Mirror(mirror.path().into()),
-            dest.path(),
-            false,
-        )
-        .unwrap();
+        let r = fetch(&m, &[], &mirror(mirror_dir.path()), dest.path()).unwrap();
         assert!(r.failed.is_empty(), "{:?}", r.failed);
         assert_eq!(
             listing(dest.path()),
@@ -689,7 +830,7 @@ mod tests {
         let (url, server) = serve(routes, 2);
         let m = tiny_manifest(&url);
         let dest = tempfile::tempdir().unwrap();
-        let r = fetch(&m, &[], &Source::Download, dest.path(), false).unwrap();
+        let r = fetch(&m, &[], &options(Source::Download), dest.path()).unwrap();
         server.join().unwrap();
         assert!(r.failed.is_empty(), "{:?}", r.failed);
         assert_eq!(
@@ -701,7 +842,7 @@ mod tests {
         let (url, server) = serve(vec![], 1);
         let m = tiny_manifest(&url);
         let dest = tempfile::tempdir().unwrap();
-        let r = fetch(&m, &[], &Source::Download, dest.path(), false).unwrap();
+        let r = fetch(&m, &[], &options(Source::Download), dest.path()).unwrap();
         server.join().unwrap();
         assert!(
             r.failed[0].contains("/tiny4.tsp.gz failed"),
@@ -711,25 +852,39 @@ mod tests {
         assert!(listing(dest.path()).is_empty());
     }
 
-    /// The committed manifest verifies every file of the offline mirror.
+    /// The embedded burma14 and ulysses22 match the committed manifest, and install with no
+    /// download (the manifest's URLs are unreachable here).
     #[test]
-    #[allow(clippy::print_stderr)]
-    fn the_manifest_matches_the_offline_mirror() {
+    fn the_embedded_instances_match_the_manifest_and_install_offline() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        let mirror = root.join("../shared/datasets/tsplib");
-        if !mirror.is_dir() {
-            assert!(
-                std::env::var("HOPFIELD_REQUIRE_DATASETS").as_deref() != Ok("1"),
-                "HOPFIELD_REQUIRE_DATASETS=1 but the mirror {} is missing",
-                mirror.display()
-            );
-            eprintln!("skipped: no TSPLIB mirror at {}", mirror.display());
-            return;
+        let mut m = Manifest::load(&root.join("datasets/tsplib.toml")).unwrap();
+        let embedded: Vec<String> = m
+            .instances
+            .iter()
+            .filter(|e| e.embedded.is_some())
+            .map(|e| e.name.clone())
+            .collect();
+        assert_eq!(embedded, ["burma14", "ulysses22"]);
+        for e in &mut m.instances {
+            e.url = "http://127.0.0.1:9/unreachable.tsp.gz".into();
+            // Optimal tours are always fetched; this test is about the problem files.
+            e.opt_tour_fingerprint = None;
         }
-        let m = Manifest::load(&root.join("datasets/tsplib.toml")).unwrap();
         let dest = tempfile::tempdir().unwrap();
-        let r = fetch(&m, &[], &Source::Mirror(mirror), dest.path(), false).unwrap();
+        let r = fetch(&m, &embedded, &options(Source::Download), dest.path()).unwrap();
         assert!(r.failed.is_empty(), "{:?}", r.failed);
-        assert_eq!(r.done.len(), 11);
+        assert!(
+            r.done
+                .iter()
+                .any(|l| l
+                    == "burma14.tsp: installed from the copy embedded in hopfield-opt, verified"),
+            "{:?}",
+            r.done
+        );
+        let installed = fs::read(dest.path().join("ulysses22.tsp")).unwrap();
+        assert_eq!(
+            installed,
+            fs::read(root.join("crates/hopfield-opt/data/ulysses22.tsp")).unwrap()
+        );
     }
 }

@@ -10,6 +10,10 @@
 //! Rows are appended chunk by chunk as trials finish. When a run is interrupted, the next run
 //! reads the complete lines back, drops a trailing partial line, and continues each cell from
 //! its first missing trial.
+//!
+//! A shard `K/N` of a run ([`Shard`]) writes the same lines for the trials it owns
+//! (`trial % N == K − 1`), so merging the shards' lines cell by cell in trial order gives the
+//! file of an unsharded run byte for byte ([`crate::shard::merge`]).
 
 use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
@@ -19,6 +23,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+
+use crate::shard::Shard;
 
 /// One line of a table file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -46,6 +52,7 @@ pub struct TimeLine {
 #[derive(Debug)]
 pub struct Table<R> {
     path: PathBuf,
+    shard: Shard,
     file: File,
     times: File,
     rows: HashMap<String, Vec<Line<R>>>,
@@ -54,8 +61,9 @@ pub struct Table<R> {
 }
 
 impl<R: Serialize + DeserializeOwned + Clone> Table<R> {
-    /// Opens (or creates) table `name` in `dir`, reading back the rows a previous run wrote.
-    pub fn open(dir: &Path, name: &str) -> anyhow::Result<Self> {
+    /// Opens (or creates) table `name` in `dir` for the trials of `shard`, reading back the
+    /// rows a previous run wrote.
+    pub fn open(dir: &Path, name: &str, shard: Shard) -> anyhow::Result<Self> {
         fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         let path = dir.join(format!("{name}.jsonl"));
         let mut rows: HashMap<String, Vec<Line<R>>> = HashMap::new();
@@ -73,15 +81,16 @@ impl<R: Serialize + DeserializeOwned + Clone> Table<R> {
                             order.push(parsed.cell.clone());
                         }
                         let cell = rows.entry(parsed.cell.clone()).or_default();
-                        if parsed.trial != cell.len() {
+                        let expected = shard.trial(cell.len());
+                        if parsed.trial != expected {
                             bail!(
-                                "{}:{}: trial {} of cell {} is out of order (expected {}); \
-                                 delete the record folder to start over",
+                                "{}:{}: trial {} of cell {} is out of order (expected {expected}{}); \
+                                 start over in a fresh record folder",
                                 path.display(),
                                 idx + 1,
                                 parsed.trial,
                                 parsed.cell,
-                                cell.len()
+                                shard.describe_for_errors(),
                             );
                         }
                         cell.push(parsed);
@@ -107,11 +116,17 @@ impl<R: Serialize + DeserializeOwned + Clone> Table<R> {
             .with_context(|| format!("cannot open {}", times_path.display()))?;
         Ok(Table {
             path,
+            shard,
             file,
             times,
             rows,
             order,
         })
+    }
+
+    /// The shard whose trials this table holds.
+    pub fn shard(&self) -> Shard {
+        self.shard
     }
 
     /// Rows already recorded for `cell`, in trial order.
@@ -128,7 +143,7 @@ impl<R: Serialize + DeserializeOwned + Clone> Table<R> {
         let mut text = String::new();
         let mut times = String::new();
         for (k, (line, seconds)) in lines.iter().enumerate() {
-            if line.cell != cell || line.trial != existing.len() + k {
+            if line.cell != cell || line.trial != self.shard.trial(existing.len() + k) {
                 bail!(
                     "internal error: trial {} of {cell} appended out of order",
                     line.trial
@@ -179,6 +194,11 @@ impl<R: Serialize + DeserializeOwned + Clone> Table<R> {
 
 /// Reads every line of a finished table (for reports).
 pub fn read_table<R: DeserializeOwned>(path: &Path) -> anyhow::Result<Vec<Line<R>>> {
+    read_lines(path)
+}
+
+/// Reads a JSON-lines file, one value per line; errors name the file and line.
+pub fn read_lines<T: DeserializeOwned>(path: &Path) -> anyhow::Result<Vec<T>> {
     let text =
         fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     text.lines()
@@ -209,7 +229,7 @@ mod tests {
     fn rows_survive_reopening_and_a_partial_line_is_dropped() {
         let dir = tempfile::tempdir().unwrap();
         {
-            let mut t = Table::<u32>::open(dir.path(), "t").unwrap();
+            let mut t = Table::<u32>::open(dir.path(), "t", Shard::ALL).unwrap();
             t.append("a", vec![line("a", 0, 10), line("a", 1, 11)])
                 .unwrap();
             t.append("b", vec![line("b", 0, 20)]).unwrap();
@@ -219,7 +239,7 @@ mod tests {
         let mut f = OpenOptions::new().append(true).open(&path).unwrap();
         f.write_all(b"{\"cell\":\"a\",\"tri").unwrap();
         drop(f);
-        let mut t = Table::<u32>::open(dir.path(), "t").unwrap();
+        let mut t = Table::<u32>::open(dir.path(), "t", Shard::ALL).unwrap();
         assert_eq!(t.rows("a").len(), 2);
         assert_eq!(t.rows("b")[0].row, 20);
         t.append("a", vec![line("a", 2, 12)]).unwrap();
@@ -227,5 +247,20 @@ mod tests {
         assert_eq!(all.len(), 4);
         assert_eq!(all[3].row, 12);
         assert!(t.append("a", vec![line("a", 9, 0)]).is_err());
+    }
+
+    #[test]
+    fn a_shard_holds_every_nth_trial() {
+        let dir = tempfile::tempdir().unwrap();
+        let shard = Shard::parse("2/3").unwrap();
+        let mut t = Table::<u32>::open(dir.path(), "t", shard).unwrap();
+        t.append("a", vec![line("a", 1, 10), line("a", 4, 11)])
+            .unwrap();
+        assert!(t.append("a", vec![line("a", 5, 0)]).is_err());
+        drop(t);
+        let t = Table::<u32>::open(dir.path(), "t", shard).unwrap();
+        assert_eq!(t.rows("a").len(), 2);
+        // The same file is not a valid record of another shard.
+        assert!(Table::<u32>::open(dir.path(), "t", Shard::ALL).is_err());
     }
 }

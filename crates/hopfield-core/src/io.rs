@@ -15,7 +15,9 @@
 //! Sparse couplings are stored as `{ "kind": "sparse", "indptr": […], "indices": […],
 //! "values": […] }`, the full symmetric matrix in CSR form. Loading checks the format name and
 //! version, every length against `n`, finiteness, symmetry and the diagonal policy, and names
-//! what is wrong in a [`CoreError`].
+//! what is wrong in a [`CoreError`]. It also rejects weights so large that an energy could
+//! overflow `f64`: `Σ_ij |w_ij| + 2 Σ_i |b_i|` must be finite (it bounds every field and
+//! `2|E|`), so a loaded network never computes an infinite energy.
 //!
 //! [`Network<Dense>`](crate::Dense) and [`Network<Sparse>`](crate::Sparse) also implement
 //! serde's `Serialize` and `Deserialize` through this format, so any serde format works.
@@ -162,6 +164,7 @@ impl<C: StoredCouplings> Network<C> {
             )));
         }
         check_len("bias", file.n, file.bias.len())?;
+        check_energy_bound(&file)?;
         let couplings = C::from_file(file.n, file.couplings, file.diagonal)?;
         Network::with_bias(couplings, file.bias, file.encoding)
     }
@@ -193,6 +196,32 @@ impl<C: StoredCouplings> Network<C> {
     }
 }
 
+/// Rejects a file whose `Σ_ij |w_ij| + 2 Σ_i |b_i|` is not finite: its fields or energy could
+/// overflow `f64` (weights near `f64::MAX`).
+fn check_energy_bound(file: &NetworkFile) -> Result<()> {
+    let weights: f64 = match &file.couplings {
+        CouplingsFile::Dense { weights } => weights.iter().flatten().map(|w| w.abs()).sum(),
+        CouplingsFile::Sparse { values, .. } => values.iter().map(|w| w.abs()).sum(),
+    };
+    let bias: f64 = file.bias.iter().map(|b| b.abs()).sum();
+    let bound = weights + 2.0 * bias;
+    if bound.is_finite() {
+        return Ok(());
+    }
+    // NaN entries are reported as such by the finiteness checks that follow.
+    if weights.is_nan() || bias.is_nan() {
+        return Ok(());
+    }
+    Err(CoreError::InvalidParameter {
+        name: "couplings",
+        reason: format!(
+            "Σ|w_ij| + 2·Σ|b_i| = {bound}: weights and biases this large (near f64::MAX = \
+             {:e}) make fields and energies overflow; scale the network down",
+            f64::MAX
+        ),
+    })
+}
+
 impl<C: StoredCouplings> Serialize for Network<C> {
     fn serialize<S: serde::Serializer>(
         &self,
@@ -208,5 +237,33 @@ impl<'de, C: StoredCouplings> Deserialize<'de> for Network<C> {
     ) -> std::result::Result<Self, D::Error> {
         let file = NetworkFile::deserialize(deserializer)?;
         Network::from_file(file).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Dense;
+
+    #[test]
+    fn weights_whose_energy_overflows_are_rejected_when_loaded() {
+        let json = |w: &str, b: &str| {
+            format!(
+                r#"{{"format":"hopfield-network","format_version":1,"encoding":"bipolar","n":2,
+                "diagonal":"zero","bias":[0.0,{b}],
+                "couplings":{{"kind":"dense","weights":[[0.0,{w}],[{w},0.0]]}}}}"#
+            )
+        };
+        let err = Network::<Dense>::from_json(&json("1.797e308", "0.0")).unwrap_err();
+        assert!(
+            matches!(&err, CoreError::InvalidParameter { name: "couplings", reason }
+                if reason.contains("overflow")),
+            "{err}"
+        );
+        let err = Network::<Dense>::from_json(&json("1.0", "1.7e308")).unwrap_err();
+        assert!(err.to_string().contains("scale the network down"), "{err}");
+        let net = Network::<Dense>::from_json(&json("1e300", "1e300")).unwrap();
+        let s = crate::State::from_signs(crate::Encoding::Bipolar, &[1, 1]);
+        assert!(net.energy(&s).unwrap().is_finite());
     }
 }

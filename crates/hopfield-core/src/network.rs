@@ -112,10 +112,14 @@ impl<C: Couplings> Network<C> {
     }
 
     /// All local fields `I = W s + b`, from scratch.
+    ///
+    /// Errors with [`CoreError::NonFinite`] when a field overflows `f64` (weights near
+    /// `f64::MAX`).
     pub fn fields(&self, state: &State) -> Result<Vec<f64>> {
         self.check_state(state)?;
         let mut out = vec![0.0; self.n()];
         self.fields_into_unchecked(state.as_slice(), &mut out);
+        check_finite("local field", &out)?;
         Ok(out)
     }
 
@@ -123,13 +127,42 @@ impl<C: Couplings> Network<C> {
     pub fn field(&self, state: &State, i: usize) -> Result<f64> {
         self.check_state(state)?;
         self.check_index(i)?;
-        Ok(self.couplings.row_dot(i, state.as_slice()) + self.bias[i])
+        let field = self.couplings.row_dot(i, state.as_slice()) + self.bias[i];
+        check_finite("local field", &[field]).map_err(|_| CoreError::NonFinite {
+            what: "local field",
+            location: format!("[{i}]"),
+            value: field,
+        })?;
+        Ok(field)
     }
 
     /// The energy `E(s) = −½ sᵀWs − bᵀs`, from scratch.
+    ///
+    /// Errors with [`CoreError::NonFinite`] when the energy overflows `f64` (weights near
+    /// `f64::MAX`), instead of returning `±inf`.
+    ///
+    /// ```
+    /// use hopfield_core::{CoreError, Dense, Encoding, Network, State};
+    /// use nalgebra::DMatrix;
+    ///
+    /// let big = 1.797e308;
+    /// let w = Dense::with_zero_diagonal(DMatrix::from_row_slice(2, 2, &[0.0, big, big, 0.0]))?;
+    /// let net = Network::new(w, Encoding::Bipolar);
+    /// let s = State::from_signs(Encoding::Bipolar, &[1, 1]);
+    /// assert!(matches!(net.energy(&s), Err(CoreError::NonFinite { what: "energy", .. })));
+    /// # Ok::<(), CoreError>(())
+    /// ```
     pub fn energy(&self, state: &State) -> Result<f64> {
         let fields = self.fields(state)?;
-        Ok(self.energy_from_fields(state.as_slice(), &fields))
+        let energy = self.energy_from_fields(state.as_slice(), &fields);
+        if !energy.is_finite() {
+            return Err(CoreError::NonFinite {
+                what: "energy",
+                location: "E(s)".into(),
+                value: energy,
+            });
+        }
+        Ok(energy)
     }
 
     /// The exact change of energy if neuron `k` flips, from scratch:
@@ -220,6 +253,56 @@ mod tests {
             let expected = net.energy(&t).expect("ok") - net.energy(&s).expect("ok");
             assert!((net.flip_delta(&s, k).expect("ok") - expected).abs() < 1e-12);
         }
+    }
+
+    #[test]
+    fn an_energy_that_overflows_is_an_error_not_infinity() {
+        let big = 1.797e308;
+        let w = Dense::with_zero_diagonal(DMatrix::from_row_slice(2, 2, &[0.0, big, big, 0.0]))
+            .expect("finite and symmetric");
+        let net = Network::new(w, Encoding::Bipolar);
+        // Fields of 1.797e308 are finite, but the sum Σ s_i·I_i of the energy overflows: it
+        // used to return Ok(−inf).
+        let s = State::from_signs(Encoding::Bipolar, &[1, 1]);
+        assert!(matches!(
+            net.energy(&s),
+            Err(CoreError::NonFinite { what: "energy", .. })
+        ));
+        // E = −w₀₁·s₀·s₁ = 1.797e308 is representable here, but the sum −½(s₀I₀ + s₁I₁)
+        // that computes it overflows: an error, never a wrong number.
+        let mixed = State::from_signs(Encoding::Bipolar, &[1, -1]);
+        assert!(net.energy(&mixed).is_err());
+        let w = net.couplings().clone();
+        let biased = Network::with_bias(w, vec![big, big], Encoding::Bipolar).expect("finite");
+        assert!(matches!(
+            biased.energy(&s),
+            Err(CoreError::NonFinite {
+                what: "local field",
+                ..
+            })
+        ));
+        let three =
+            Dense::with_zero_diagonal(DMatrix::from_fn(
+                3,
+                3,
+                |i, j| {
+                    if i == j { 0.0 } else { big }
+                },
+            ))
+            .expect("finite and symmetric");
+        let net = Network::new(three, Encoding::Bipolar);
+        let s = State::from_signs(Encoding::Bipolar, &[1, 1, 1]);
+        assert!(matches!(
+            net.energy(&s),
+            Err(CoreError::NonFinite {
+                what: "local field",
+                ..
+            })
+        ));
+        let s = State::from_signs(Encoding::Bipolar, &[1, -1, 1]);
+        // Fields 0, 2·big (overflow), 0.
+        assert!(net.fields(&s).is_err());
+        assert!(net.flip_delta(&s, 1).is_err());
     }
 
     #[test]

@@ -18,8 +18,15 @@
 //! # Back to images
 //! [`state_to_image`] draws a state of `width × height` components as a black-and-white
 //! [`GrayImage`] (high components black under [`Polarity::DarkHigh`]); [`recall_panel`] lays
-//! out one row per pattern with the columns stored | noisy | recalled, like the figure of
-//! seed 000, each cell scaled up by an integer factor and separated by a gray gap.
+//! out one row per pattern with the columns stored | noisy | recalled under a header that
+//! names them, each cell scaled up by an integer factor and separated by a gray gap.
+//!
+//! # Limits
+//! An image becomes one neuron per pixel, and learning rules store `N²` weights, so sizes are
+//! checked before anything is allocated: [`load_image`] refuses a file whose header announces
+//! more than [`ImageOptions::max_pixels`] pixels (default [`DEFAULT_MAX_PIXELS`]) before
+//! decoding it, and every size is computed with checked arithmetic. The error names the limit
+//! and how to raise it (or to shrink the image with [`ImageOptions::resize`]).
 //!
 //! The functions here are pure and return images or states; the `load_*` and `save_*`
 //! wrappers add file input and output (PNG or JPEG in, PNG out) and name the path in their
@@ -96,6 +103,41 @@ pub enum ImageError {
         /// Why.
         reason: String,
     },
+    /// An image has more pixels than the limit allows (checked before decoding it).
+    #[error(
+        "image {path} is {width}×{height} = {pixels} pixels, more than the limit of {limit} \
+         (ImageOptions::max_pixels): use a smaller image, or raise the limit if the machine has \
+         the memory (about 8 bytes per pixel)"
+    )]
+    TooLarge {
+        /// The file (or `image #i`).
+        path: String,
+        /// Width.
+        width: u32,
+        /// Height.
+        height: u32,
+        /// `width × height`.
+        pixels: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// Images would make a dense network larger than the limit allows.
+    #[error(
+        "{width}×{height} images are {neurons} neurons; a dense network of them stores \
+         {neurons}² weights ({gb:.3} GB), above the limit of {limit} neurons: shrink the images \
+         (resize them) or raise the limit if the machine has 8·N² bytes to spare",
+        gb = *.neurons as f64 * *.neurons as f64 * 8e-9
+    )]
+    TooManyNeurons {
+        /// Image width.
+        width: u32,
+        /// Image height.
+        height: u32,
+        /// `width × height`.
+        neurons: u64,
+        /// The limit.
+        limit: u64,
+    },
     /// A state does not have `width × height` components.
     #[error("state {label} has {found} components, expected {expected} (width × height)")]
     StateLength {
@@ -167,7 +209,15 @@ pub struct ImageOptions {
     pub threshold: Threshold,
     /// Which class is `+1`. Default [`Polarity::DarkHigh`].
     pub polarity: Polarity,
+    /// The largest image accepted, in pixels: checked on the file's header before decoding,
+    /// and on the size after any resize. Default [`DEFAULT_MAX_PIXELS`].
+    pub max_pixels: u64,
 }
+
+/// The default [`ImageOptions::max_pixels`]: 2²⁴ pixels (4096 × 4096), at most 128 MB
+/// decoded and as a state. Learning a dense network of N neurons needs `8·N²` bytes more;
+/// whoever learns checks that size (the `recall_images` example has `--max-neurons`).
+pub const DEFAULT_MAX_PIXELS: u64 = 1 << 24;
 
 impl Default for ImageOptions {
     fn default() -> Self {
@@ -176,8 +226,49 @@ impl Default for ImageOptions {
             filter: FilterType::Triangle,
             threshold: Threshold::Otsu,
             polarity: Polarity::DarkHigh,
+            max_pixels: DEFAULT_MAX_PIXELS,
         }
     }
+}
+
+/// The number of neurons of `width × height` images, when a dense network of them (`N²`
+/// weights of 8 bytes, as every learning rule stores) stays within `max_neurons`; call it
+/// before learning from images.
+///
+/// ```
+/// use hopfield_memory::image::{check_network_size, ImageError};
+///
+/// assert_eq!(check_network_size(64, 40, 4096)?, 2560);
+/// let err = check_network_size(800, 480, 4096).unwrap_err();
+/// assert!(err.to_string().contains("1179.648 GB"));
+/// # Ok::<(), ImageError>(())
+/// ```
+pub fn check_network_size(width: u32, height: u32, max_neurons: u64) -> Result<usize, ImageError> {
+    let neurons = u64::from(width) * u64::from(height);
+    if neurons > max_neurons {
+        return Err(ImageError::TooManyNeurons {
+            width,
+            height,
+            neurons,
+            limit: max_neurons,
+        });
+    }
+    pixel_count(width, height)
+}
+
+/// Refuses `width × height` above `limit`.
+fn check_pixels(path: &str, width: u32, height: u32, limit: u64) -> Result<(), ImageError> {
+    let pixels = u64::from(width) * u64::from(height);
+    if pixels > limit {
+        return Err(ImageError::TooLarge {
+            path: path.to_owned(),
+            width,
+            height,
+            pixels,
+            limit,
+        });
+    }
+    Ok(())
 }
 
 /// A pattern read from one image, with the image's size.
@@ -296,15 +387,23 @@ pub fn gray_to_state(img: &GrayImage, threshold: Threshold, polarity: Polarity) 
 }
 
 /// Grayscale conversion and the optional resize of [`ImageOptions`].
+///
+/// Errors: a resize to zero pixels ([`ImageError::InvalidDimensions`]); an image (after any
+/// resize) above [`ImageOptions::max_pixels`] ([`ImageError::TooLarge`]).
 pub fn prepare(img: &DynamicImage, opts: &ImageOptions) -> Result<GrayImage, ImageError> {
-    let gray = img.to_luma8();
-    match opts.resize {
-        None => Ok(gray),
+    let (w, h) = match opts.resize {
+        None => (img.width(), img.height()),
         Some((w, h)) => {
             pixel_count(w, h)?;
-            Ok(resize(&gray, w, h, opts.filter))
+            (w, h)
         }
-    }
+    };
+    check_pixels("(in memory)", w, h, opts.max_pixels)?;
+    let gray = img.to_luma8();
+    Ok(match opts.resize {
+        None => gray,
+        Some((w, h)) => resize(&gray, w, h, opts.filter),
+    })
 }
 
 /// Resizes a grayscale image to exactly `width × height` with the given filter (the aspect
@@ -324,24 +423,51 @@ pub fn image_to_state(img: &DynamicImage, opts: &ImageOptions) -> Result<ImageSt
     })
 }
 
-/// Opens and decodes an image file (format guessed from its content, PNG or JPEG).
+/// Opens and decodes an image file (format guessed from its content, PNG or JPEG), refusing
+/// one above [`DEFAULT_MAX_PIXELS`] before decoding it ([`load_image_with_limit`] sets
+/// another limit).
 pub fn load_image(path: impl AsRef<Path>) -> Result<DynamicImage, ImageError> {
-    let path = path.as_ref();
-    let read_err = |reason: String| ImageError::Read {
-        path: path.display().to_string(),
-        reason,
-    };
-    ::image::ImageReader::open(path)
-        .map_err(|e| read_err(e.to_string()))?
-        .with_guessed_format()
-        .map_err(|e| read_err(e.to_string()))?
-        .decode()
-        .map_err(|e| read_err(e.to_string()))
+    load_image_with_limit(path, DEFAULT_MAX_PIXELS)
 }
 
-/// [`image_to_state`] of an image file.
+/// Opens and decodes an image file, refusing one whose header announces more than
+/// `max_pixels` pixels before anything is decoded ([`ImageError::TooLarge`]).
+pub fn load_image_with_limit(
+    path: impl AsRef<Path>,
+    max_pixels: u64,
+) -> Result<DynamicImage, ImageError> {
+    let path = path.as_ref();
+    let shown = path.display().to_string();
+    let read_err = |reason: String| ImageError::Read {
+        path: shown.clone(),
+        reason,
+    };
+    let reader = ::image::ImageReader::open(path)
+        .map_err(|e| read_err(e.to_string()))?
+        .with_guessed_format()
+        .map_err(|e| read_err(e.to_string()))?;
+    let (width, height) = reader
+        .into_dimensions()
+        .map_err(|e| read_err(e.to_string()))?;
+    check_pixels(&shown, width, height, max_pixels)?;
+    let mut reader = ::image::ImageReader::open(path)
+        .map_err(|e| read_err(e.to_string()))?
+        .with_guessed_format()
+        .map_err(|e| read_err(e.to_string()))?;
+    // Decoding allocates at most 8 bytes per pixel (16-bit RGBA) plus the decoder's own
+    // buffers; the image crate checks this too.
+    let mut limits = ::image::Limits::default();
+    limits.max_image_width = Some(width);
+    limits.max_image_height = Some(height);
+    limits.max_alloc = Some(max_pixels.saturating_mul(8).saturating_add(64 << 20));
+    reader.limits(limits);
+    reader.decode().map_err(|e| read_err(e.to_string()))
+}
+
+/// [`image_to_state`] of an image file, refusing a file above [`ImageOptions::max_pixels`]
+/// before decoding it.
 pub fn load_state(path: impl AsRef<Path>, opts: &ImageOptions) -> Result<ImageState, ImageError> {
-    image_to_state(&load_image(path)?, opts)
+    image_to_state(&load_image_with_limit(path, opts.max_pixels)?, opts)
 }
 
 /// Patterns from images in memory (each through [`image_to_state`]). Errors: an empty set
@@ -466,6 +592,10 @@ pub struct PanelLayout {
     pub background: u8,
     /// How components are colored. Default [`Polarity::DarkHigh`] (`+1` black).
     pub polarity: Polarity,
+    /// A header row naming the columns ([`PANEL_COLUMNS`]: stored | noisy | recalled), in
+    /// the 8 × 8 font8x8 glyphs, each label centered over its column and clipped to it.
+    /// Default `true`.
+    pub labels: bool,
 }
 
 impl Default for PanelLayout {
@@ -475,6 +605,7 @@ impl Default for PanelLayout {
             gap: 2,
             background: 128,
             polarity: Polarity::DarkHigh,
+            labels: true,
         }
     }
 }
@@ -483,8 +614,25 @@ impl Default for PanelLayout {
 pub const PANEL_COLUMNS: [&str; 3] = ["stored", "noisy", "recalled"];
 
 impl PanelLayout {
+    /// The size factor of the header's 8 × 8 glyphs for cells `cell_w` pixels wide: as large
+    /// as lets the longest title fit (at most 3), at least 1.
+    fn text_scale(cell_w: u32) -> u32 {
+        let longest = PANEL_COLUMNS.iter().map(|c| c.len()).max().unwrap_or(1) as u32;
+        (cell_w / (8 * longest)).clamp(1, 3)
+    }
+
+    /// The height of the header row (0 without labels).
+    fn header_height(&self, width: u32) -> Option<u32> {
+        if !self.labels {
+            return Some(0);
+        }
+        let cell_w = width.checked_mul(self.scale)?;
+        (8 * Self::text_scale(cell_w)).checked_add(self.gap)
+    }
+
     /// The panel's size in pixels for `rows` rows of `width × height` states:
-    /// `(3·width·scale + 4·gap, rows·height·scale + (rows + 1)·gap)`.
+    /// `(3·width·scale + 4·gap, header + rows·height·scale + (rows + 1)·gap)`, where the
+    /// header (with [`labels`](Self::labels)) is `8·t + gap` pixels high for text scale `t`.
     pub fn panel_size(
         &self,
         width: u32,
@@ -502,6 +650,7 @@ impl PanelLayout {
         let rows = u32::try_from(rows).map_err(|_| overflow())?;
         let cell_w = width.checked_mul(self.scale).ok_or_else(overflow)?;
         let cell_h = height.checked_mul(self.scale).ok_or_else(overflow)?;
+        let header = self.header_height(width).ok_or_else(overflow)?;
         let w = cell_w
             .checked_mul(3)
             .and_then(|v| v.checked_add(self.gap.checked_mul(4)?))
@@ -509,6 +658,7 @@ impl PanelLayout {
         let h = cell_h
             .checked_mul(rows)
             .and_then(|v| v.checked_add(self.gap.checked_mul(rows.checked_add(1)?)?))
+            .and_then(|v| v.checked_add(header))
             .ok_or_else(overflow)?;
         Ok((w, h))
     }
@@ -516,15 +666,47 @@ impl PanelLayout {
     /// The top-left pixel of cell `(row, column)` (column 0 stored, 1 noisy, 2 recalled).
     /// Valid for a panel whose [`panel_size`](Self::panel_size) succeeded.
     pub fn cell_origin(&self, width: u32, height: u32, row: u32, column: u32) -> (u32, u32) {
+        let header = self.header_height(width).unwrap_or(0);
         let x = self.gap + column * (width * self.scale + self.gap);
-        let y = self.gap + row * (height * self.scale + self.gap);
+        let y = header + self.gap + row * (height * self.scale + self.gap);
         (x, y)
     }
 }
 
-/// The recall panel of seed 000's figure: one row per `[stored, noisy, recalled]` triple of
-/// `width × height` states, each cell scaled up by `layout.scale` and separated by
-/// `layout.gap` pixels of `layout.background`.
+/// Draws `text` in font8x8 glyphs scaled by `t`, centered on `[x0, x0 + w)` from row `y0`,
+/// clipped to that span.
+fn draw_label(panel: &mut GrayImage, text: &str, x0: u32, w: u32, y0: u32, t: u32, ink: u8) {
+    let text_w = 8 * t * text.chars().count() as u32;
+    let start = x0 + w.saturating_sub(text_w) / 2;
+    for (k, ch) in (0u32..).zip(text.chars()) {
+        let Some(rows) = font8x8::BASIC_UNICODE
+            .get(ch as usize)
+            .map(|g| g.byte_array())
+        else {
+            continue;
+        };
+        for (gy, row) in (0u32..).zip(rows) {
+            for gx in 0..8u32 {
+                if row & (1 << gx) == 0 {
+                    continue;
+                }
+                for dy in 0..t {
+                    for dx in 0..t {
+                        let x = start + (k * 8 + gx) * t + dx;
+                        let y = y0 + gy * t + dy;
+                        if x < x0 + w && x < panel.width() && y < panel.height() {
+                            panel.put_pixel(x, y, Luma([ink]));
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The recall panel: one row per `[stored, noisy, recalled]` triple of `width × height`
+/// states, each cell scaled up by `layout.scale` and separated by `layout.gap` pixels of
+/// `layout.background`, under a header naming the columns (when `layout.labels`).
 ///
 /// Errors: no rows ([`ImageError::Empty`]), a zero scale or size or a panel too large
 /// ([`ImageError::InvalidDimensions`]), a state whose length is not `width × height`
@@ -553,6 +735,15 @@ pub fn recall_panel(
     }
     let (pw, ph) = layout.panel_size(width, height, rows.len())?;
     let mut panel = GrayImage::from_pixel(pw, ph, Luma([layout.background]));
+    if layout.labels {
+        let cell_w = width * layout.scale;
+        let t = PanelLayout::text_scale(cell_w);
+        let ink = if layout.background > 127 { 0 } else { 255 };
+        for (c, title) in (0u32..).zip(PANEL_COLUMNS) {
+            let (x0, _) = layout.cell_origin(width, height, 0, c);
+            draw_label(&mut panel, title, x0, cell_w, layout.gap, t, ink);
+        }
+    }
     let w = width as usize;
     for (r, row) in (0u32..).zip(rows) {
         for (c, state) in (0u32..).zip(row) {

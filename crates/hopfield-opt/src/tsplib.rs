@@ -27,6 +27,34 @@
 //! `DEMAND_SECTION`, `DEPOT_SECTION`, 3-D and `XRAY`/`SPECIAL` weight types are rejected as
 //! unsupported (fixed edges would change the optimum, the rest is not TSP).
 //!
+//! The checks that need only the text (everything above but the cross-check with the crate)
+//! live in a standard-library-only file, `tsplib/text.rs`, which `cargo xtask fetch-tsplib`
+//! compiles too: a downloaded file is installed only when this loader accepts it.
+//!
+//! # Limits
+//!
+//! `DIMENSION` ≤ [`MAX_DIMENSION`]; coordinates within ±[`MAX_ABS_COORDINATE`], so every
+//! distance is finite; explicit weights ≤ [`MAX_EXPLICIT_WEIGHT`] = 2⁵³, so every weight is
+//! exactly an `f64`; [`Instance::distance_matrix`] builds at most
+//! [`MAX_MATRIX_DIMENSION`] cities.
+//!
+//! # Embedded instances
+//!
+//! The two instances of Matsumoto, Tanaka, Kurihara & Okuhara (2004)'s Table 1, burma14 and
+//! ulysses22, ship inside this crate ([`EMBEDDED`], [`Instance::embedded`]), copied unchanged
+//! from TSPLIB95 (G. Reinelt, Universität Heidelberg; `data/README.md` gives the source and
+//! fingerprints), so the paper's table needs no download:
+//!
+//! ```
+//! use hopfield_opt::tsplib::{Convention, Instance};
+//!
+//! let burma14 = Instance::embedded("burma14")?;
+//! assert_eq!(burma14.dimension, 14);
+//! let d = burma14.distance_matrix(Convention::Official)?;
+//! assert_eq!(d[(0, 1)], 153.0); // TSPLIB's GEO metric
+//! # Ok::<(), hopfield_opt::OptError>(())
+//! ```
+//!
 //! # Distance conventions
 //!
 //! - [`Convention::RawEuclidean`]: the 2004 Matsumoto et al. paper's convention, plain `f64`
@@ -39,19 +67,50 @@
 //!   truncation reproduces the published optima (burma14 3323, ulysses16 6859, ulysses22 7013).
 //!   The diagonal is 0 for every coordinate rule.
 
-use std::collections::HashMap;
+mod text;
+
 use std::io::Cursor;
 use std::path::Path;
 
 use nalgebra::DMatrix;
 
 use crate::{OptError, Result};
+use text::weight_count;
+pub use text::{MAX_ABS_COORDINATE, MAX_DIMENSION, MAX_EXPLICIT_WEIGHT};
+
+impl From<text::ParseError> for OptError {
+    fn from(e: text::ParseError) -> Self {
+        OptError::Parse {
+            file: e.file,
+            line: e.line,
+            reason: e.reason,
+        }
+    }
+}
+
+fn perr(file: &str, line: Option<usize>, reason: impl Into<String>) -> OptError {
+    OptError::Parse {
+        file: file.to_owned(),
+        line,
+        reason: reason.into(),
+    }
+}
 
 /// Largest dimension for which [`Instance::distance_matrix`] builds a dense matrix (3.2 GB).
 pub const MAX_MATRIX_DIMENSION: usize = 20_000;
 
-/// Largest `DIMENSION` the parser accepts.
-pub const MAX_DIMENSION: usize = 10_000_000;
+/// The TSPLIB instances that ship inside this crate: those of Matsumoto et al. (2004)'s
+/// Table 1.
+pub const EMBEDDED: [&str; 2] = ["burma14", "ulysses22"];
+
+/// The text of an embedded instance (`burma14`, `ulysses22`), unchanged from TSPLIB95.
+pub fn embedded_text(name: &str) -> Option<&'static str> {
+    match name {
+        "burma14" => Some(include_str!("../data/burma14.tsp")),
+        "ulysses22" => Some(include_str!("../data/ulysses22.tsp")),
+        _ => None,
+    }
+}
 
 /// How a TSPLIB file defines its edge weights (the supported subset of `EDGE_WEIGHT_TYPE`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -147,197 +206,8 @@ pub struct Tour {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Scanner
-// ---------------------------------------------------------------------------------------------
-
-/// A `KEY : value` line.
-#[derive(Debug)]
-struct Header<'a> {
-    key: &'a str,
-    value: &'a str,
-    line: usize,
-}
-
-/// A `*_SECTION` keyword and its data lines (trimmed, non-blank, 1-based line numbers).
-#[derive(Debug)]
-struct Section<'a> {
-    key: &'a str,
-    line: usize,
-    data: Vec<(usize, &'a str)>,
-}
-
-#[derive(Debug, Default)]
-struct Scan<'a> {
-    headers: Vec<Header<'a>>,
-    sections: Vec<Section<'a>>,
-    /// Number of lines of the input (for errors about missing content).
-    lines: usize,
-}
-
-fn perr(file: &str, line: Option<usize>, reason: impl Into<String>) -> OptError {
-    OptError::Parse {
-        file: file.to_owned(),
-        line,
-        reason: reason.into(),
-    }
-}
-
-fn is_data_line(s: &str) -> bool {
-    s.chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | '.'))
-}
-
-/// Splits the text into headers and sections. Stops at `EOF`. Rejects empty input, data
-/// outside a section, repeated keywords (except `COMMENT`) and repeated sections.
-fn scan<'a>(text: &'a str, file: &str) -> Result<Scan<'a>> {
-    let mut out = Scan::default();
-    let mut current: Option<Section<'a>> = None;
-    let mut seen: HashMap<&'a str, usize> = HashMap::new();
-    let mut any = false;
-    for (idx, raw) in text.lines().enumerate() {
-        let line = idx + 1;
-        out.lines = line;
-        let s = raw.trim();
-        if s.is_empty() {
-            continue;
-        }
-        any = true;
-        if is_data_line(s) {
-            match current.as_mut() {
-                Some(sec) => sec.data.push((line, s)),
-                None if s == "-1" => {} // a stray section terminator
-                None => {
-                    return Err(perr(
-                        file,
-                        Some(line),
-                        format!("data line `{s}` outside any section"),
-                    ));
-                }
-            }
-            continue;
-        }
-        if let Some(sec) = current.take() {
-            out.sections.push(sec);
-        }
-        let (key, value) = match s.find(':') {
-            Some(p) => (s[..p].trim(), s[p + 1..].trim()),
-            None => (s, ""),
-        };
-        if key == "EOF" {
-            break;
-        }
-        if key != "COMMENT"
-            && let Some(first) = seen.insert(key, line)
-        {
-            return Err(perr(
-                file,
-                Some(line),
-                format!("`{key}` appears twice (first on line {first})"),
-            ));
-        }
-        if key.ends_with("_SECTION") {
-            if !value.is_empty() {
-                return Err(perr(
-                    file,
-                    Some(line),
-                    format!("unexpected text `{value}` after {key}"),
-                ));
-            }
-            current = Some(Section {
-                key,
-                line,
-                data: Vec::new(),
-            });
-        } else {
-            out.headers.push(Header { key, value, line });
-        }
-    }
-    if let Some(sec) = current.take() {
-        out.sections.push(sec);
-    }
-    if !any {
-        return Err(perr(file, None, "empty input"));
-    }
-    Ok(out)
-}
-
-impl<'a> Scan<'a> {
-    fn header(&self, key: &str) -> Option<&Header<'a>> {
-        self.headers.iter().find(|h| h.key == key)
-    }
-
-    fn section(&self, key: &str) -> Option<&Section<'a>> {
-        self.sections.iter().find(|s| s.key == key)
-    }
-
-    fn comment(&self) -> Option<String> {
-        let c: Vec<&str> = self
-            .headers
-            .iter()
-            .filter(|h| h.key == "COMMENT")
-            .map(|h| h.value)
-            .collect();
-        (!c.is_empty()).then(|| c.join("\n"))
-    }
-
-    fn name(&self, file: &str) -> String {
-        match self.header("NAME") {
-            Some(h) if !h.value.is_empty() => h.value.to_owned(),
-            _ => file.to_owned(),
-        }
-    }
-
-    /// The `DIMENSION` value, validated (1..=MAX_DIMENSION), if present.
-    fn dimension(&self, file: &str) -> Result<Option<usize>> {
-        let Some(h) = self.header("DIMENSION") else {
-            return Ok(None);
-        };
-        let n: usize = h.value.parse().map_err(|_| {
-            perr(
-                file,
-                Some(h.line),
-                format!("DIMENSION `{}` is not a non-negative integer", h.value),
-            )
-        })?;
-        if n == 0 || n > MAX_DIMENSION {
-            return Err(perr(
-                file,
-                Some(h.line),
-                format!("DIMENSION must be between 1 and {MAX_DIMENSION}, got {n}"),
-            ));
-        }
-        Ok(Some(n))
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
 // Instances
 // ---------------------------------------------------------------------------------------------
-
-const WEIGHT_FORMATS: [&str; 10] = [
-    "FUNCTION",
-    "FULL_MATRIX",
-    "UPPER_ROW",
-    "LOWER_ROW",
-    "UPPER_DIAG_ROW",
-    "LOWER_DIAG_ROW",
-    "UPPER_COL",
-    "LOWER_COL",
-    "UPPER_DIAG_COL",
-    "LOWER_DIAG_COL",
-];
-
-/// Number of values of an explicit weight section of format `fmt` for n cities.
-fn weight_count(fmt: &str, n: usize) -> Option<usize> {
-    let sq = n.checked_mul(n)?;
-    Some(match fmt {
-        "FULL_MATRIX" => sq,
-        "UPPER_ROW" | "LOWER_ROW" | "UPPER_COL" | "LOWER_COL" => (sq - n) / 2,
-        "UPPER_DIAG_ROW" | "LOWER_DIAG_ROW" | "UPPER_DIAG_COL" | "LOWER_DIAG_COL" => (sq + n) / 2,
-        _ => return None,
-    })
-}
 
 /// Fills the full matrix from the values of an explicit section.
 fn weight_matrix(fmt: &str, n: usize, values: &[usize]) -> Option<DMatrix<f64>> {
@@ -379,140 +249,6 @@ fn weight_matrix(fmt: &str, n: usize, values: &[usize]) -> Option<DMatrix<f64>> 
     Some(m)
 }
 
-/// Parses `NODE_COORD_SECTION`: exactly n lines `index x y`, indices 1..=n each once.
-fn parse_coords(sec: &Section<'_>, n: usize, file: &str) -> Result<Vec<[f64; 2]>> {
-    let mut coords = vec![[0.0; 2]; n];
-    let mut first_line: Vec<Option<usize>> = vec![None; n];
-    let mut count = 0usize;
-    let mut terminated: Option<usize> = None;
-    for &(line, s) in &sec.data {
-        if s == "-1" {
-            terminated = Some(line);
-            continue;
-        }
-        if let Some(t) = terminated {
-            return Err(perr(
-                file,
-                Some(line),
-                format!("coordinate data after the -1 terminator on line {t}"),
-            ));
-        }
-        let tokens: Vec<&str> = s.split_whitespace().collect();
-        if tokens.len() != 3 {
-            return Err(perr(
-                file,
-                Some(line),
-                format!(
-                    "expected `index x y` in NODE_COORD_SECTION, got {} field(s): `{s}`",
-                    tokens.len()
-                ),
-            ));
-        }
-        let idx: usize = tokens[0].parse().map_err(|_| {
-            perr(
-                file,
-                Some(line),
-                format!("city index `{}` is not a positive integer", tokens[0]),
-            )
-        })?;
-        if idx == 0 || idx > n {
-            return Err(perr(
-                file,
-                Some(line),
-                format!("city index {idx} is outside 1..={n} (DIMENSION)"),
-            ));
-        }
-        if let Some(prev) = first_line[idx - 1] {
-            return Err(perr(
-                file,
-                Some(line),
-                format!("city {idx} appears twice in NODE_COORD_SECTION (first on line {prev})"),
-            ));
-        }
-        let mut xy = [0.0; 2];
-        for (k, tok) in tokens[1..].iter().enumerate() {
-            let v: f64 = tok.parse().map_err(|_| {
-                perr(
-                    file,
-                    Some(line),
-                    format!("coordinate `{tok}` of city {idx} is not a number"),
-                )
-            })?;
-            if !v.is_finite() {
-                return Err(perr(
-                    file,
-                    Some(line),
-                    format!("coordinate `{tok}` of city {idx} is not finite"),
-                ));
-            }
-            xy[k] = v;
-        }
-        coords[idx - 1] = xy;
-        first_line[idx - 1] = Some(line);
-        count += 1;
-    }
-    if count != n {
-        let last = sec.data.last().map_or(sec.line, |&(l, _)| l);
-        return Err(perr(
-            file,
-            Some(last),
-            format!(
-                "NODE_COORD_SECTION (line {}) has {count} cities but DIMENSION is {n}{}",
-                sec.line,
-                if count < n { " (truncated file?)" } else { "" }
-            ),
-        ));
-    }
-    Ok(coords)
-}
-
-/// Checks the explicit weight tokens (non-negative integers, the right count).
-fn check_weights(sec: &Section<'_>, fmt: &str, n: usize, file: &str) -> Result<()> {
-    let expected = weight_count(fmt, n).ok_or_else(|| {
-        perr(
-            file,
-            Some(sec.line),
-            format!("explicit matrix for DIMENSION {n} is too large"),
-        )
-    })?;
-    let mut count = 0usize;
-    for &(line, s) in &sec.data {
-        for tok in s.split_whitespace() {
-            if tok.parse::<usize>().is_err() {
-                return Err(perr(
-                    file,
-                    Some(line),
-                    format!("edge weight `{tok}` is not a non-negative integer"),
-                ));
-            }
-            count += 1;
-            if count > expected {
-                return Err(perr(
-                    file,
-                    Some(line),
-                    format!(
-                        "EDGE_WEIGHT_SECTION has more than the {expected} values \
-                         {fmt} needs for DIMENSION {n}"
-                    ),
-                ));
-            }
-        }
-    }
-    if count < expected {
-        let last = sec.data.last().map_or(sec.line, |&(l, _)| l);
-        return Err(perr(
-            file,
-            Some(last),
-            format!(
-                "EDGE_WEIGHT_SECTION (line {}) has {count} values but {fmt} needs {expected} \
-                 for DIMENSION {n} (truncated file?)",
-                sec.line
-            ),
-        ));
-    }
-    Ok(())
-}
-
 /// Runs the `tsplib` crate on `text`, mapping its `io::Error` and containing any panic.
 fn run_tsplib_crate(text: &str, file: &str) -> Result<tsplib::Instance> {
     let result = std::panic::catch_unwind(|| tsplib::parse(Cursor::new(text.as_bytes())));
@@ -546,170 +282,20 @@ impl Instance {
     /// unsupported; see the module documentation for what is checked.
     pub fn parse(text: &str, source_name: &str) -> Result<Self> {
         let file = source_name;
-        let sc = scan(text, file)?;
-
-        // Headers: known keywords, supported values.
-        let mut weight_type: Option<(EdgeWeightType, usize)> = None;
-        let mut weight_format: Option<(&str, usize)> = None;
-        for h in &sc.headers {
-            let bad = |what: &str| {
-                Err(perr(
-                    file,
-                    Some(h.line),
-                    format!("{what} `{}: {}`", h.key, h.value),
-                ))
-            };
-            match h.key {
-                "NAME" | "COMMENT" | "DIMENSION" => {}
-                "TYPE" => match h.value {
-                    "TSP" | "ATSP" | "TSP (M.~Hofmeister)" => {}
-                    "TOUR" => return bad("this is a tour file (use Tour::parse):"),
-                    _ => return bad("unsupported problem type"),
-                },
-                "CAPACITY" => {
-                    if h.value.parse::<usize>().is_err() {
-                        return bad("invalid");
-                    }
-                }
-                "EDGE_WEIGHT_TYPE" => match EdgeWeightType::from_keyword(h.value) {
-                    Some(t) => weight_type = Some((t, h.line)),
-                    None => return bad("unsupported edge weight type"),
-                },
-                "EDGE_WEIGHT_FORMAT" => {
-                    if WEIGHT_FORMATS.contains(&h.value) {
-                        weight_format = Some((h.value, h.line));
-                    } else {
-                        return bad("unsupported edge weight format");
-                    }
-                }
-                "NODE_COORD_TYPE" => {
-                    if !matches!(h.value, "TWOD_COORDS" | "NO_COORDS") {
-                        return bad("unsupported node coordinate type");
-                    }
-                }
-                "DISPLAY_DATA_TYPE" => {
-                    if !matches!(h.value, "COORD_DISPLAY" | "TWOD_DISPLAY" | "NO_DISPLAY") {
-                        return bad("unsupported display data type");
-                    }
-                }
-                "EDGE_DATA_FORMAT" => return bad("unsupported (edge data is not TSP):"),
-                _ => return bad("unknown keyword in"),
-            }
-        }
-        let n = sc
-            .dimension(file)?
-            .ok_or_else(|| perr(file, None, "missing DIMENSION"))?;
-        let (wtype, wtype_line) =
-            weight_type.ok_or_else(|| perr(file, None, "missing EDGE_WEIGHT_TYPE"))?;
-
-        // Sections.
-        for sec in &sc.sections {
-            match sec.key {
-                "NODE_COORD_SECTION" => {
-                    if wtype == EdgeWeightType::Explicit {
-                        return Err(perr(
-                            file,
-                            Some(sec.line),
-                            "NODE_COORD_SECTION given but EDGE_WEIGHT_TYPE is EXPLICIT",
-                        ));
-                    }
-                }
-                "EDGE_WEIGHT_SECTION" => {
-                    if wtype != EdgeWeightType::Explicit {
-                        return Err(perr(
-                            file,
-                            Some(sec.line),
-                            format!(
-                                "EDGE_WEIGHT_SECTION given but EDGE_WEIGHT_TYPE is {wtype} \
-                                 (line {wtype_line})"
-                            ),
-                        ));
-                    }
-                    match weight_format {
-                        Some(("FUNCTION", l)) => {
-                            return Err(perr(
-                                file,
-                                Some(sec.line),
-                                format!(
-                                    "EDGE_WEIGHT_SECTION given but EDGE_WEIGHT_FORMAT is \
-                                     FUNCTION (line {l})"
-                                ),
-                            ));
-                        }
-                        Some((_, l)) if l > sec.line => {
-                            return Err(perr(
-                                file,
-                                Some(sec.line),
-                                format!(
-                                    "EDGE_WEIGHT_SECTION comes before EDGE_WEIGHT_FORMAT \
-                                     (line {l})"
-                                ),
-                            ));
-                        }
-                        Some(_) => {}
-                        None => {
-                            return Err(perr(
-                                file,
-                                Some(sec.line),
-                                "EDGE_WEIGHT_SECTION without EDGE_WEIGHT_FORMAT",
-                            ));
-                        }
-                    }
-                    if let Some(h) = sc.header("DIMENSION")
-                        && h.line > sec.line
-                    {
-                        return Err(perr(
-                            file,
-                            Some(sec.line),
-                            format!(
-                                "EDGE_WEIGHT_SECTION comes before DIMENSION (line {})",
-                                h.line
-                            ),
-                        ));
-                    }
-                }
-                "DISPLAY_DATA_SECTION" => {}
-                other => {
-                    return Err(perr(
-                        file,
-                        Some(sec.line),
-                        format!("unsupported section {other}"),
-                    ));
-                }
-            }
-        }
-
-        let mut coords = None;
-        let mut fmt_for_matrix = None;
-        if wtype == EdgeWeightType::Explicit {
-            let sec = sc.section("EDGE_WEIGHT_SECTION").ok_or_else(|| {
-                perr(
-                    file,
-                    Some(wtype_line),
-                    "EDGE_WEIGHT_TYPE is EXPLICIT but EDGE_WEIGHT_SECTION is missing",
-                )
-            })?;
-            let (fmt, _) = weight_format.ok_or_else(|| {
-                perr(
-                    file,
-                    Some(sec.line),
-                    "EDGE_WEIGHT_SECTION without EDGE_WEIGHT_FORMAT",
-                )
-            })?;
-            check_weights(sec, fmt, n, file)?;
-            fmt_for_matrix = Some(fmt);
-        } else {
-            let sec = sc.section("NODE_COORD_SECTION").ok_or_else(|| {
-                perr(
-                    file,
-                    None,
-                    format!(
-                        "missing NODE_COORD_SECTION (EDGE_WEIGHT_TYPE {wtype} needs coordinates)"
-                    ),
-                )
-            })?;
-            coords = Some(parse_coords(sec, n, file)?);
-        }
+        let text::CheckedInstance {
+            sc,
+            n,
+            wtype,
+            coords,
+            weight_format: fmt_for_matrix,
+        } = text::check_instance(text, file)?;
+        let wtype = EdgeWeightType::from_keyword(wtype).ok_or_else(|| {
+            perr(
+                file,
+                None,
+                format!("internal: unknown edge weight type {wtype}"),
+            )
+        })?;
 
         // Second pass: the tsplib crate on a normalised text (validated above).
         let mut normalised = String::new();
@@ -802,6 +388,23 @@ impl Instance {
         })
     }
 
+    /// An instance that ships inside this crate ([`EMBEDDED`]), parsed like a file named
+    /// `NAME.tsp`.
+    ///
+    /// # Errors
+    /// [`OptError::InvalidParameter`] for any other name.
+    pub fn embedded(name: &str) -> Result<Self> {
+        let text = embedded_text(name).ok_or_else(|| OptError::InvalidParameter {
+            name: "name",
+            reason: format!(
+                "{name:?} is not embedded (the embedded instances are {}); read other TSPLIB \
+                 files with Instance::from_path",
+                EMBEDDED.join(", ")
+            ),
+        })?;
+        Self::parse(text, &format!("{name}.tsp (embedded)"))
+    }
+
     /// A coordinate instance built in code (e.g. for tests): `EUC_2D` when `official_type` is
     /// `None`.
     ///
@@ -826,10 +429,17 @@ impl Instance {
                 reason: "no cities".into(),
             });
         }
-        if coords.iter().flatten().any(|v| !v.is_finite()) {
+        if coords
+            .iter()
+            .flatten()
+            .any(|v| !(v.is_finite() && v.abs() <= MAX_ABS_COORDINATE))
+        {
             return Err(OptError::InvalidParameter {
                 name: "coords",
-                reason: "coordinates must be finite".into(),
+                reason: format!(
+                    "coordinates must be finite and within ±{MAX_ABS_COORDINATE:e} \
+                     (MAX_ABS_COORDINATE), so that every distance is finite"
+                ),
             });
         }
         Ok(Self {
@@ -873,7 +483,10 @@ impl Instance {
             }
             (Convention::Official, T::Explicit) => {
                 return match &self.weights {
-                    Some(w) if w.shape() == (n, n) => Ok(w.clone()),
+                    Some(w) if w.shape() == (n, n) => {
+                        check_finite_distances(&self.name, w)?;
+                        Ok(w.clone())
+                    }
                     _ => Err(OptError::InvalidParameter {
                         name: "weights",
                         reason: format!("{}: weights missing or not {n}×{n}", self.name),
@@ -902,9 +515,28 @@ impl Instance {
         } else {
             coords.clone()
         };
-        Ok(DMatrix::from_fn(n, n, |i, j| {
-            if i == j { 0.0 } else { rule(pts[i], pts[j]) }
-        }))
+        let d = DMatrix::from_fn(n, n, |i, j| if i == j { 0.0 } else { rule(pts[i], pts[j]) });
+        check_finite_distances(&self.name, &d)?;
+        Ok(d)
+    }
+}
+
+/// Rejects a matrix with a non-finite entry (coordinates set directly in the public fields,
+/// beyond [`MAX_ABS_COORDINATE`]).
+fn check_finite_distances(name: &str, d: &DMatrix<f64>) -> Result<()> {
+    let n = d.nrows();
+    match d.iter().position(|v| !v.is_finite()) {
+        None => Ok(()),
+        Some(k) => Err(OptError::InvalidParameter {
+            name: "coords",
+            reason: format!(
+                "{name}: the distance between cities {} and {} is {} (coordinates beyond \
+                 ±{MAX_ABS_COORDINATE:e}, MAX_ABS_COORDINATE?); rescale the instance",
+                k % n + 1,
+                k / n + 1,
+                d[k]
+            ),
+        }),
     }
 }
 
@@ -1008,127 +640,11 @@ impl Tour {
     /// a bad `DIMENSION`, a missing `TOUR_SECTION`, non-integer entries, a city outside
     /// `1..=n`, a repeated city, a wrong number of cities, several tours.
     pub fn parse(text: &str, source_name: &str) -> Result<Self> {
-        let file = source_name;
-        let sc = scan(text, file)?;
-        for h in &sc.headers {
-            match h.key {
-                "NAME" | "COMMENT" | "DIMENSION" => {}
-                "TYPE" => {
-                    if h.value != "TOUR" {
-                        return Err(perr(
-                            file,
-                            Some(h.line),
-                            format!("TYPE is `{}`, expected TOUR", h.value),
-                        ));
-                    }
-                }
-                _ => {
-                    return Err(perr(
-                        file,
-                        Some(h.line),
-                        format!("unknown keyword in tour file `{}`", h.key),
-                    ));
-                }
-            }
-        }
-        for sec in &sc.sections {
-            if sec.key != "TOUR_SECTION" {
-                return Err(perr(
-                    file,
-                    Some(sec.line),
-                    format!("unexpected section {} in a tour file", sec.key),
-                ));
-            }
-        }
-        let dim = sc.dimension(file)?;
-        let sec = sc
-            .section("TOUR_SECTION")
-            .ok_or_else(|| perr(file, None, "missing TOUR_SECTION"))?;
-
-        let mut cities: Vec<(usize, usize)> = Vec::new(); // (city, line)
-        let mut ended: Option<usize> = None; // line of the terminating -1
-        let mut closed = false; // a second -1 seen
-        for &(line, s) in &sec.data {
-            for tok in s.split_whitespace() {
-                if tok == "-1" {
-                    if ended.is_none() {
-                        ended = Some(line);
-                    } else if !closed {
-                        closed = true;
-                    } else {
-                        return Err(perr(file, Some(line), "extra -1 after the tour"));
-                    }
-                    continue;
-                }
-                if let Some(t) = ended {
-                    return Err(perr(
-                        file,
-                        Some(line),
-                        format!(
-                            "entry `{tok}` after the tour's -1 (line {t}): \
-                             only one tour per file is supported"
-                        ),
-                    ));
-                }
-                let city: usize = tok.parse().map_err(|_| {
-                    perr(
-                        file,
-                        Some(line),
-                        format!("tour entry `{tok}` is not a positive integer"),
-                    )
-                })?;
-                cities.push((city, line));
-            }
-        }
-        let last_line = sec.data.last().map_or(sec.line, |&(l, _)| l);
-        if cities.is_empty() {
-            return Err(perr(file, Some(sec.line), "TOUR_SECTION is empty"));
-        }
-        let n = dim.unwrap_or(cities.len());
-        let mut first: Vec<Option<usize>> = vec![None; n];
-        for &(city, line) in &cities {
-            if city == 0 || city > n {
-                return Err(perr(
-                    file,
-                    Some(line),
-                    format!(
-                        "city {city} is outside 1..={n}{}",
-                        if dim.is_some() {
-                            " (DIMENSION)"
-                        } else {
-                            " (the number of entries)"
-                        }
-                    ),
-                ));
-            }
-            if let Some(prev) = first[city - 1] {
-                return Err(perr(
-                    file,
-                    Some(line),
-                    format!("city {city} is visited twice (first on line {prev})"),
-                ));
-            }
-            first[city - 1] = Some(line);
-        }
-        if cities.len() != n {
-            return Err(perr(
-                file,
-                Some(last_line),
-                format!(
-                    "the tour has {} cities but DIMENSION is {n}{}",
-                    cities.len(),
-                    if ended.is_none() {
-                        " (truncated file?)"
-                    } else {
-                        ""
-                    }
-                ),
-            ));
-        }
+        let t = text::check_tour(text, source_name)?;
         Ok(Self {
-            name: sc.name(file),
-            comment: sc.comment(),
-            order: cities.iter().map(|&(c, _)| c - 1).collect(),
+            name: t.name,
+            comment: t.comment,
+            order: t.order,
         })
     }
 

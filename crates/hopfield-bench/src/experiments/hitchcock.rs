@@ -1,4 +1,5 @@
-//! Seed 002's Hitchcock transportation experiments 1 and 2 against the LP optimum.
+//! The Hitchcock transportation experiments 1 and 2 of Matsumoto et al. (2004) against the
+//! LP optimum, and any transportation instance from a file.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -10,8 +11,8 @@ use hopfield_opt::transport::{Transport, TransportInstance};
 use serde::{Deserialize, Serialize};
 
 use super::{Context, SuccessVsTime, fmt, mean, ms_per_trial, read_times, trial};
-use crate::defs::{HitchcockDef, check_methods};
-use crate::plot::{Series, chart};
+use crate::defs::HitchcockDef;
+use crate::plot::{Axis, Chart, Series, draw};
 use crate::record::{Table, read_table};
 use crate::runner::run_cells;
 
@@ -43,16 +44,29 @@ fn cell(id: u32, method: &str, t_max: u64) -> String {
 
 /// Runs the Hitchcock table into `ctx.out`.
 pub fn run(def: &HitchcockDef, ctx: &Context) -> anyhow::Result<()> {
-    check_methods(&def.method)?;
     let trials = ctx.trials(def.budget);
-    let mut table = Table::<Row>::open(&ctx.out, "hitchcock")?;
+    let mut table = Table::<Row>::open(&ctx.out, "hitchcock", ctx.shard)?;
     let bar = ctx.bar(
         "hitchcock",
-        (def.experiment.len() * def.method.len() * trials) as u64,
+        (def.experiment.len() * def.method.len() * ctx.shard_trials(trials)) as u64,
     );
     let mut optima = Vec::new();
     for exp in &def.experiment {
         let inst = instance(exp)?;
+        let (p, q) = (inst.supply().len() as u64, inst.demand().len() as u64);
+        let depth = inst.demand().iter().copied().max().unwrap_or(0);
+        let neurons = p
+            .checked_mul(q)
+            .and_then(|v| v.checked_mul(u64::from(depth)))
+            .ok_or_else(|| anyhow::anyhow!("experiment {}: p·q·K overflows 64 bits", exp.id))?;
+        def.limits.neurons(
+            &format!(
+                "experiment {}: {p} × {q} × {depth} (warehouses × factories × largest demand) \
+                 neurons",
+                exp.id
+            ),
+            neurons,
+        )?;
         let lp = transport_optimum(inst.supply(), inst.demand(), inst.cost())?;
         optima.push((exp.id, lp.cost));
         let problem = Transport::new(inst)?;
@@ -165,7 +179,13 @@ pub fn report(
                 },
                 fmt(Some(ms_per_trial), 1),
             );
-            success.add(&m.label, ms_per_trial, optimal, rows.len());
+            success.add(
+                &m.label,
+                &format!("exp. {}", exp.id),
+                ms_per_trial,
+                optimal,
+                rows.len(),
+            );
             series.push(Series {
                 label: m.label.clone(),
                 points: lines
@@ -187,17 +207,20 @@ pub fn report(
         md.push('\n');
         let figure = format!("figures/hitchcock-{}.svg", exp.id);
         if series.iter().any(|s| !s.points.is_empty()) {
-            chart(
+            draw(
                 &record.join(&figure),
-                &format!(
-                    "Hitchcock experiment {}: cost per trial (paper Figs. 12–13)",
-                    exp.id
-                ),
-                "trial",
-                "total cost",
-                &series,
-                &[(format!("LP optimum {optimum}"), optimum)],
-                true,
+                &Chart {
+                    title: &format!(
+                        "Hitchcock experiment {}: cost per trial (paper Figs. 12–13)",
+                        exp.id
+                    ),
+                    x: Axis::integer("trial"),
+                    y: Axis::linear("total cost"),
+                    series: &series,
+                    references: &[(format!("LP optimum {optimum}"), optimum)],
+                    scatter: true,
+                    point_labels: &[],
+                },
             )?;
             let _ = writeln!(md, "\n![experiment {} costs]({figure})\n", exp.id);
         }

@@ -13,8 +13,9 @@ use hopfield_opt::search::trials::{TrialResult, run_trial};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
 use crate::defs::Operator;
-use crate::plot::{Series, chart};
+use crate::plot::{Axis, Chart, Series, draw};
 use crate::record::TimeLine;
+use crate::shard::Shard;
 
 /// What every experiment needs to run.
 #[derive(Debug, Clone)]
@@ -29,6 +30,8 @@ pub struct Context {
     pub trials: Option<usize>,
     /// Overrides every definition's base seed.
     pub seed: Option<u64>,
+    /// The shard whose trials this run makes ([`Shard::ALL`] for all of them).
+    pub shard: Shard,
     /// Progress bars (stderr).
     pub progress: MultiProgress,
 }
@@ -46,6 +49,22 @@ impl Context {
     /// The base seed of a table.
     pub fn seed(&self, declared: u64) -> u64 {
         self.seed.unwrap_or(declared)
+    }
+
+    /// Trials of this run's shard among `n_trials` (all of them without a shard).
+    pub fn shard_trials(&self, n_trials: usize) -> usize {
+        self.shard.count_of(n_trials)
+    }
+
+    /// Prints a line above the progress bars, or on stderr when they are hidden (a warning
+    /// the user must see during the run, not only in the report).
+    #[allow(clippy::print_stderr)]
+    pub fn note(&self, line: &str) {
+        if self.progress.is_hidden() {
+            eprintln!("{line}");
+        } else {
+            let _ = self.progress.println(line);
+        }
     }
 
     /// A progress bar of `total` steps for table `name`.
@@ -114,24 +133,40 @@ pub(crate) fn ms_per_trial(times: &[TimeLine], cell: &str) -> f64 {
     1e3 * mean(times.iter().filter(|t| t.cell == cell).map(|t| t.seconds))
 }
 
-/// The issue-6 figure: success rate against time per trial, one series per method and one
-/// point per instance.
+/// Success rate against time per trial: one series per method, one point per instance (or
+/// experiment), each point labelled with it, on a logarithmic time axis.
 #[derive(Debug, Default)]
-pub(crate) struct SuccessVsTime(Vec<Series>);
+pub(crate) struct SuccessVsTime {
+    series: Vec<Series>,
+    labels: Vec<Vec<String>>,
+}
 
 impl SuccessVsTime {
-    /// Adds the point of one cell: `successes` of `trials` in `ms` per trial.
-    pub(crate) fn add(&mut self, label: &str, ms: f64, successes: usize, trials: usize) {
-        if trials == 0 || !ms.is_finite() {
+    /// Adds the point of one cell: `successes` of `trials` in `ms` per trial, labelled `point`.
+    pub(crate) fn add(
+        &mut self,
+        label: &str,
+        point: &str,
+        ms: f64,
+        successes: usize,
+        trials: usize,
+    ) {
+        if trials == 0 || !(ms.is_finite() && ms > 0.0) {
             return;
         }
-        let point = (ms, 100.0 * successes as f64 / trials as f64);
-        match self.0.iter_mut().find(|s| s.label == label) {
-            Some(s) => s.points.push(point),
-            None => self.0.push(Series {
-                label: label.to_string(),
-                points: vec![point],
-            }),
+        let xy = (ms, 100.0 * successes as f64 / trials as f64);
+        match self.series.iter().position(|s| s.label == label) {
+            Some(k) => {
+                self.series[k].points.push(xy);
+                self.labels[k].push(point.to_string());
+            }
+            None => {
+                self.series.push(Series {
+                    label: label.to_string(),
+                    points: vec![xy],
+                });
+                self.labels.push(vec![point.to_string()]);
+            }
         }
     }
 
@@ -145,18 +180,21 @@ impl SuccessVsTime {
         md: &mut String,
     ) -> anyhow::Result<()> {
         use std::fmt::Write as _;
-        if self.0.is_empty() {
+        if self.series.is_empty() {
             return Ok(());
         }
         let path = format!("figures/{file}");
-        chart(
+        draw(
             &record.join(&path),
-            title,
-            "mean wall time per trial (ms)",
-            y_label,
-            &self.0,
-            &[],
-            true,
+            &Chart {
+                title,
+                x: Axis::log("mean wall time per trial (ms, log scale)"),
+                y: Axis::linear(y_label),
+                series: &self.series,
+                references: &[],
+                scatter: true,
+                point_labels: &self.labels,
+            },
         )?;
         let _ = writeln!(md, "![success rate vs time]({path})\n");
         Ok(())

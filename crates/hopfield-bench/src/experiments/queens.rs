@@ -1,5 +1,5 @@
-//! Seed 002's N-Queens experiment: solved trials per n and tunnel transitions vs t_max
-//! (the paper's Figs. 10–11).
+//! The N-Queens experiment of Matsumoto et al. (2004): solved trials per n and tunnel
+//! transitions vs t_max (the paper's Figs. 10–11), and larger boards beyond the paper.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -9,8 +9,8 @@ use hopfield_opt::search::SearchConfig;
 use serde::{Deserialize, Serialize};
 
 use super::{Context, fmt, mean, trial};
-use crate::defs::{Method, QueensDef, check_methods};
-use crate::plot::{Series, chart};
+use crate::defs::{Method, QueensDef, queens_t_max};
+use crate::plot::{Axis, Chart, Series, draw};
 use crate::record::{Table, read_table};
 use crate::runner::run_cells;
 
@@ -43,10 +43,13 @@ fn run_boards(
     trials: usize,
     bar_name: &str,
 ) -> anyhow::Result<()> {
-    let bar = ctx.bar(bar_name, (ns.len() * methods.len() * trials) as u64);
+    let bar = ctx.bar(
+        bar_name,
+        (ns.len() * methods.len() * ctx.shard_trials(trials)) as u64,
+    );
     for &n in ns {
+        let t_max = queens_t_max(def, n)?;
         let queens = Queens::new(n)?;
-        let t_max = def.t_max_per_n2 * (n * n) as u64;
         let config = SearchConfig {
             t_max,
             p_init: def.p_init,
@@ -78,8 +81,7 @@ fn run_boards(
 /// Runs the N-Queens table into `ctx.out`: the paper's range with every method, then (except
 /// with `--quick`) the large boards with `large_methods`.
 pub fn run(def: &QueensDef, ctx: &Context) -> anyhow::Result<()> {
-    check_methods(&def.method)?;
-    let mut table = Table::<Row>::open(&ctx.out, "queens")?;
+    let mut table = Table::<Row>::open(&ctx.out, "queens", ctx.shard)?;
     let ns: Vec<usize> = (def.n_min..=n_max(def, ctx.quick)).collect();
     let all: Vec<&Method> = def.method.iter().collect();
     run_boards(
@@ -138,7 +140,7 @@ pub fn report(def: &QueensDef, record: &Path, quick: bool, md: &mut String) -> a
         .collect();
     let mut tunnel_series: Vec<Series> = Vec::new();
     for &n in &ns {
-        let t_max = def.t_max_per_n2 * (n * n) as u64;
+        let t_max = queens_t_max(def, n)?;
         let mut row = format!("| {n} | {t_max} |");
         for (k, m) in def.method.iter().enumerate() {
             let name = cell(n, &m.name, t_max);
@@ -176,26 +178,32 @@ pub fn report(def: &QueensDef, record: &Path, quick: bool, md: &mut String) -> a
         }
         let _ = writeln!(md, "{row}");
     }
-    chart(
+    draw(
         &record.join("figures/queens-solved.svg"),
-        "N-Queens: solved trials vs n (paper Fig. 10)",
-        "n",
-        "trials solved",
-        &solved_series,
-        &[],
-        false,
+        &Chart {
+            title: "N-Queens: solved trials vs n (paper Fig. 10)",
+            x: Axis::integer("n"),
+            y: Axis::integer("trials solved"),
+            series: &solved_series,
+            references: &[],
+            scatter: false,
+            point_labels: &[],
+        },
     )?;
     let _ = writeln!(md, "\n![solved vs n](figures/queens-solved.svg)\n");
     tunnel_series.retain(|s| !s.points.is_empty());
     if !tunnel_series.is_empty() {
-        chart(
+        draw(
             &record.join("figures/queens-tunnels.svg"),
-            "N-Queens: mean tunnel transitions vs t_max (paper Fig. 11)",
-            "t_max = 20 n²",
-            "mean tunnel transitions",
-            &tunnel_series,
-            &[],
-            false,
+            &Chart {
+                title: "N-Queens: mean tunnel transitions vs t_max (paper Fig. 11)",
+                x: Axis::integer(&format!("t_max = {} n²", def.t_max_per_n2)),
+                y: Axis::linear("mean tunnel transitions"),
+                series: &tunnel_series,
+                references: &[],
+                scatter: false,
+                point_labels: &[],
+            },
         )?;
         let _ = writeln!(
             md,
@@ -208,7 +216,7 @@ pub fn report(def: &QueensDef, record: &Path, quick: bool, md: &mut String) -> a
             "### Large boards (beyond the paper)\n\n| n | t_max | method | solved | mean steps | mean seconds per trial |\n|---|---|---|---|---|---|"
         );
         for &n in &def.large_n {
-            let t_max = def.t_max_per_n2 * (n * n) as u64;
+            let t_max = queens_t_max(def, n)?;
             for m in def
                 .method
                 .iter()

@@ -1,18 +1,24 @@
-//! Table 1 of seed 002: TSP (burma14, ulysses22), conventional network vs tunnel method.
+//! Table 1 of Matsumoto et al. (2004): TSP (burma14, ulysses22), conventional network vs
+//! tunnel method, and TSPLIB instances beyond the paper.
+//!
+//! An instance is read from its `path`, or `NAME.tsp` in the datasets folder, or, for the
+//! paper's burma14 and ulysses22, from the copy embedded in hopfield-opt. A missing file skips
+//! that instance's rows (the report and the run say how to fetch it); everything else runs.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
-use anyhow::Context as _;
+use anyhow::{Context as _, bail};
+use hopfield_core::nalgebra::DMatrix;
 use hopfield_opt::exact::{HELD_KARP_MAX_CITIES, held_karp};
 use hopfield_opt::search::SearchConfig;
 use hopfield_opt::tsp::Tsp;
-use hopfield_opt::tsplib::{Convention, Instance, Tour};
+use hopfield_opt::tsplib::{Convention, Instance, Tour, embedded_text};
 use serde::{Deserialize, Serialize};
 
 use super::{Context, SuccessVsTime, fmt, mean, ms_per_trial, read_times, trial};
-use crate::defs::{Distances, TspDef, TspInstance, check_methods};
-use crate::plot::{Series, chart};
+use crate::defs::{Distances, TspDef, TspInstance, square};
+use crate::plot::{Axis, Chart, Series, draw};
 use crate::record::{Table, read_table};
 use crate::runner::run_cells;
 
@@ -69,49 +75,140 @@ fn convention(inst: &TspInstance) -> Convention {
     }
 }
 
+/// The fix printed when `file` of `inst` is missing from the datasets folder.
+fn fetch_hint(inst: &TspInstance, file: &Path) -> String {
+    match &inst.path {
+        Some(_) => format!("{} does not exist", file.display()),
+        None => format!(
+            "{} is missing: run `cargo xtask fetch-tsplib {name}` (offline: `cargo xtask \
+             fetch-tsplib --from DIR {name}`, with DIR a folder holding the TSPLIB files, \
+             plain or .gz), then the same command again: finished rows are kept",
+            file.display(),
+            name = inst.name
+        ),
+    }
+}
+
+/// Where an instance comes from.
+enum Source {
+    /// A file.
+    File(std::path::PathBuf),
+    /// The copy embedded in hopfield-opt.
+    Embedded(&'static str),
+    /// Nowhere: the rows are skipped for this reason.
+    Missing(String),
+}
+
+fn source(inst: &TspInstance, ctx: &Context) -> Source {
+    if let Some(path) = &inst.path {
+        return if path.exists() {
+            Source::File(path.clone())
+        } else {
+            Source::Missing(fetch_hint(inst, path))
+        };
+    }
+    let path = ctx.datasets.join(format!("{}.tsp", inst.name));
+    if path.exists() {
+        Source::File(path)
+    } else if let Some(text) = embedded_text(&inst.name) {
+        Source::Embedded(text)
+    } else {
+        Source::Missing(fetch_hint(inst, &path))
+    }
+}
+
+/// An instance ready to run: its distances, the exact optimum and where the optimum comes from.
+struct Loaded {
+    distances: DMatrix<f64>,
+    optimum: f64,
+    source: String,
+}
+
+/// The instance, or why its rows are skipped (a missing file; errors are for broken files).
+fn load(def: &TspDef, inst: &TspInstance, ctx: &Context) -> anyhow::Result<Result<Loaded, String>> {
+    let (instance, path) = match source(inst, ctx) {
+        Source::Missing(reason) => return Ok(Err(reason)),
+        Source::Embedded(text) => (
+            Instance::parse(text, &format!("{}.tsp (embedded)", inst.name))?,
+            None,
+        ),
+        Source::File(path) => (Instance::from_path(&path)?, Some(path)),
+    };
+    def.limits.neurons(
+        &format!(
+            "instance {}: {} cities (n² neurons)",
+            inst.name, instance.dimension
+        ),
+        square("n", instance.dimension)?,
+    )?;
+    let d = instance.distance_matrix(convention(inst))?;
+    if d.nrows() <= HELD_KARP_MAX_CITIES {
+        let optimum = held_karp(&d)?.0;
+        return Ok(Ok(Loaded {
+            distances: d,
+            optimum,
+            source: "Held–Karp".to_string(),
+        }));
+    }
+    let Some(path) = path else {
+        bail!("{}: no optimal tour for an embedded instance", inst.name);
+    };
+    let tour_path = path.with_file_name(format!("{}.opt.tour", inst.name));
+    if !tour_path.exists() {
+        return Ok(Err(format!(
+            "{} has {} cities, more than Held–Karp solves ({HELD_KARP_MAX_CITIES}), and its \
+             optimal tour {}",
+            inst.name,
+            d.nrows(),
+            fetch_hint(inst, &tour_path)
+        )));
+    }
+    let tour = Tour::from_path(&tour_path)
+        .with_context(|| format!("{} needs its optimal tour", inst.name))?;
+    let optimum = tour.length(&d)?;
+    Ok(Ok(Loaded {
+        distances: d,
+        optimum,
+        source: "TSPLIB optimal tour".to_string(),
+    }))
+}
+
 /// Runs table 1 into `ctx.out`.
 pub fn run(def: &TspDef, ctx: &Context) -> anyhow::Result<()> {
-    check_methods(&def.method)?;
-    let mut table = Table::<Row>::open(&ctx.out, "tsp")?;
+    let mut table = Table::<Row>::open(&ctx.out, "tsp", ctx.shard)?;
     let mut references = Vec::new();
     let total: usize = def
         .instance
         .iter()
         .map(|i| {
             def.method.iter().filter(|m| i.runs(&m.name)).count()
-                * trials_of(def, i, ctx.trials, ctx.quick)
+                * ctx.shard_trials(trials_of(def, i, ctx.trials, ctx.quick))
         })
         .sum();
     let bar = ctx.bar("tsp", total as u64);
     for inst in &def.instance {
         let trials = trials_of(def, inst, ctx.trials, ctx.quick);
         let methods: Vec<_> = def.method.iter().filter(|m| inst.runs(&m.name)).collect();
-        let path = inst
-            .path
-            .clone()
-            .unwrap_or_else(|| ctx.datasets.join(format!("{}.tsp", inst.name)));
-        if !path.exists() {
-            bar.inc((methods.len() * trials) as u64);
-            references.push(Reference {
-                instance: inst.name.clone(),
-                optimum: None,
-                source: String::new(),
-                skipped: Some(format!(
-                    "{} is missing: run `cargo xtask fetch-tsplib` (offline: add \
-                     `--from ../shared/datasets/tsplib`)",
-                    path.display()
-                )),
-            });
-            continue;
-        }
-        let d = Instance::from_path(&path)?.distance_matrix(convention(inst))?;
-        let (optimum, source) = if d.nrows() <= HELD_KARP_MAX_CITIES {
-            (held_karp(&d)?.0, "Held–Karp".to_string())
-        } else {
-            let tour_path = path.with_file_name(format!("{}.opt.tour", inst.name));
-            let tour = Tour::from_path(&tour_path)
-                .with_context(|| format!("{} needs its optimal tour", inst.name))?;
-            (tour.length(&d)?, "TSPLIB optimal tour".to_string())
+        let Loaded {
+            distances: d,
+            optimum,
+            source,
+        } = match load(def, inst, ctx)? {
+            Ok(loaded) => loaded,
+            Err(reason) => {
+                bar.inc((methods.len() * ctx.shard_trials(trials)) as u64);
+                ctx.note(&format!(
+                    "warning: the TSP rows of {} are skipped: {reason}",
+                    inst.name
+                ));
+                references.push(Reference {
+                    instance: inst.name.clone(),
+                    optimum: None,
+                    source: String::new(),
+                    skipped: Some(reason),
+                });
+                continue;
+            }
         };
         references.push(Reference {
             instance: inst.name.clone(),
@@ -242,7 +339,7 @@ pub fn report(def: &TspDef, record: &Path, quick: bool, md: &mut String) -> anyh
                 },
                 fmt(Some(ms_per_trial), 2),
             );
-            success.add(&m.label, ms_per_trial, optimal, rows.len());
+            success.add(&m.label, &inst.name, ms_per_trial, optimal, rows.len());
             series.push(Series {
                 label: m.label.clone(),
                 points: lines
@@ -268,14 +365,17 @@ pub fn report(def: &TspDef, record: &Path, quick: bool, md: &mut String) -> anyh
         md.push('\n');
         let figure = format!("figures/tsp-{}.svg", inst.name);
         if series.iter().any(|s| !s.points.is_empty()) {
-            chart(
+            draw(
                 &record.join(&figure),
-                &format!("{}: tour length per trial (paper Figs. 7–8)", inst.name),
-                "trial",
-                "tour length",
-                &series,
-                &[(format!("optimum {optimum:.4}"), optimum)],
-                true,
+                &Chart {
+                    title: &format!("{}: tour length per trial (paper Figs. 7–8)", inst.name),
+                    x: Axis::integer("trial"),
+                    y: Axis::linear("tour length"),
+                    series: &series,
+                    references: &[(format!("optimum {optimum:.4}"), optimum)],
+                    scatter: true,
+                    point_labels: &[],
+                },
             )?;
             let _ = writeln!(md, "\n![{} tour lengths per trial]({figure})\n", inst.name);
         }

@@ -118,7 +118,7 @@ fn pattern_matrix(n: usize, m: usize, seed: u64) -> DMatrix<f64> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(48))]
+    #![proptest_config(hopfield_testkit::proptest_config(48))]
 
     /// Integer weights and biases: the exact `f32` kernel, bit for bit the plain dynamics,
     /// ties included; also through `Dense<f32>` storage.

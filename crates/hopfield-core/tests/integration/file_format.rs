@@ -6,7 +6,7 @@ use proptest::prelude::*;
 use crate::common::{ENCODINGS, real_case};
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    #![proptest_config(hopfield_testkit::proptest_config(64))]
 
     /// A deserialized network equals the original, dense and sparse, through our JSON helpers
     /// and through serde directly.

@@ -55,6 +55,8 @@ fn compare<A: FlipDynamics, B: FlipDynamics>(a: &A, b: &B) -> Result<(), TestCas
 }
 
 proptest! {
+    #![proptest_config(hopfield_testkit::proptest_config(256))]
+
     #[test]
     fn int_network_matches_the_plain_path((n, entries, diag, bias, seed) in int_case()) {
         for encoding in [Encoding::Binary, Encoding::Bipolar] {

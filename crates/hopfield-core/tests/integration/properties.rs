@@ -22,7 +22,7 @@ fn tolerance(scale: f64) -> f64 {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    #![proptest_config(hopfield_testkit::proptest_config(256))]
 
     /// Asynchronous updates never raise the energy (symmetric W, diagonal ≥ 0), checked against
     /// the energy recomputed from scratch after every step, for both encodings and tie rules.

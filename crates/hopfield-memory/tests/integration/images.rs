@@ -141,6 +141,7 @@ fn panel_has_expected_size_and_cells() {
         gap: 2,
         background: 100,
         polarity: Polarity::DarkHigh,
+        labels: false,
     };
     let rows = [[&stored, &noisy, &recalled], [&other, &other, &stored]];
     let panel = image::recall_panel(w, h, &rows, &layout).unwrap();
@@ -175,6 +176,152 @@ fn panel_has_expected_size_and_cells() {
     image::save_recall_panel(&path, w, h, &rows, &layout).unwrap();
     let read = image::load_image(&path).unwrap().to_luma8();
     assert_eq!(read, panel);
+}
+
+/// The header names the columns: ink in each column's header, more for "recalled" (8
+/// letters) than for "noisy" (5), none outside the header strip's text rows, none without
+/// labels.
+#[test]
+fn panel_header_names_the_columns() {
+    let (w, h) = (16u32, 16u32);
+    let s = random_state(256, 3);
+    let layout = PanelLayout::default();
+    let panel = image::recall_panel(w, h, &[[&s, &s, &s]], &layout).unwrap();
+    // Cells of 128 pixels: glyphs scaled by 2 (8 letters × 16 = 128), header 16 + 2.
+    assert_eq!(panel.dimensions(), (3 * 128 + 8, 18 + 128 + 4));
+    assert_eq!(layout.cell_origin(w, h, 0, 0), (2, 20));
+    let ink_in = |x0: u32, x1: u32, y0: u32, y1: u32| {
+        (x0..x1)
+            .flat_map(|x| (y0..y1).map(move |y| (x, y)))
+            .filter(|&(x, y)| panel.get_pixel(x, y).0[0] == 0)
+            .count()
+    };
+    let columns: Vec<usize> = (0..3)
+        .map(|c| {
+            let (x0, _) = layout.cell_origin(w, h, 0, c);
+            ink_in(x0, x0 + 128, 0, 18)
+        })
+        .collect();
+    assert!(columns.iter().all(|&k| k > 0), "{columns:?}");
+    assert!(columns[2] > columns[1], "{columns:?}");
+    // The gap row between the header and the cells stays background.
+    assert_eq!(ink_in(0, panel.width(), 18, 20), 0);
+    let plain = PanelLayout {
+        labels: false,
+        ..layout
+    };
+    let panel = image::recall_panel(w, h, &[[&s, &s, &s]], &plain).unwrap();
+    assert_eq!(panel.dimensions(), (3 * 128 + 8, 128 + 4));
+}
+
+/// Sizes are checked before decoding: an image above the pixel limit is refused from its
+/// header, with the limit and the ways out in the message.
+#[test]
+fn images_above_the_pixel_limit_are_refused_before_decoding() {
+    let dir = tempfile::tempdir().unwrap();
+    let wide = write_gray(&dir, "wide.png", &GrayImage::new(2000, 1000));
+    let err = image::load_image_with_limit(&wide, 1 << 20).unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        matches!(
+            err,
+            ImageError::TooLarge {
+                pixels: 2_000_000,
+                limit: 1_048_576,
+                ..
+            }
+        ) && msg.contains("ImageOptions::max_pixels")
+            && msg.contains("raise the limit"),
+        "{msg}"
+    );
+    assert_eq!(image::load_image(&wide).unwrap().width(), 2000);
+    // The limit applies to the file and to the resized image.
+    let opts = ImageOptions {
+        resize: Some((40, 20)),
+        ..ImageOptions::default()
+    };
+    assert_eq!(image::load_state(&wide, &opts).unwrap().state.len(), 800);
+    let tiny_limit = ImageOptions {
+        max_pixels: 100,
+        ..opts
+    };
+    assert!(matches!(
+        image::load_state(&wide, &tiny_limit),
+        Err(ImageError::TooLarge { .. })
+    ));
+    // A PNG whose header announces 20000 × 20000 pixels (4·10⁸ neurons) and carries no image
+    // data is refused from the header alone.
+    let huge = dir.path().join("huge.png");
+    std::fs::write(&huge, png_header_only(20_000, 20_000)).unwrap();
+    let start = std::time::Instant::now();
+    let err = image::load_state(&huge, &ImageOptions::default()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ImageError::TooLarge {
+                pixels: 400_000_000,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(start.elapsed().as_secs() < 5);
+}
+
+/// Two 800×480 images used to make the projection rule allocate 1.18 TB and abort; the size
+/// is checked first.
+#[test]
+fn images_too_large_for_a_dense_network_are_refused_before_learning() {
+    let err = image::check_network_size(800, 480, 4096).unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        matches!(
+            err,
+            ImageError::TooManyNeurons {
+                neurons: 384_000,
+                limit: 4096,
+                ..
+            }
+        ) && msg.contains("1179.648 GB")
+            && msg.contains("raise the limit"),
+        "{msg}"
+    );
+    assert_eq!(image::check_network_size(64, 40, 4096).unwrap(), 2560);
+    assert!(matches!(
+        image::check_network_size(0, 5, 4096),
+        Err(ImageError::InvalidDimensions { .. })
+    ));
+}
+
+/// The bytes of a PNG signature, a valid IHDR chunk for an 8-bit gray image and an empty
+/// IDAT chunk: a header with no image data.
+fn png_header_only(width: u32, height: u32) -> Vec<u8> {
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = 0xffff_ffffu32;
+        for &b in bytes {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xedb8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+    let mut chunk = b"IHDR".to_vec();
+    chunk.extend(width.to_be_bytes());
+    chunk.extend(height.to_be_bytes());
+    chunk.extend([8, 0, 0, 0, 0]); // depth 8, gray, deflate, adaptive filter, no interlace
+    let mut png = vec![0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a];
+    png.extend(13u32.to_be_bytes());
+    png.extend(&chunk);
+    png.extend(crc32(&chunk).to_be_bytes());
+    png.extend(0u32.to_be_bytes());
+    png.extend(b"IDAT");
+    png.extend(crc32(b"IDAT").to_be_bytes());
+    png
 }
 
 #[test]
@@ -436,7 +583,8 @@ fn glyph_sets_from_arbitrary_chars() {
     // A glyph set draws as a panel.
     let s = set.patterns.get(0);
     let panel = image::recall_panel(12, 12, &[[s, s, s]], &PanelLayout::default()).unwrap();
-    assert_eq!(panel.dimensions(), (3 * 96 + 8, 96 + 4));
+    // Three 96-pixel cells; a 10-pixel header (8 × 8 glyphs and a gap) above one row.
+    assert_eq!(panel.dimensions(), (3 * 96 + 8, 10 + 96 + 4));
     assert!(matches!(
         glyphs::render_set(Font::Font8x8, &['己'], &RenderOptions::default()),
         Err(MemoryError::Image(ImageError::MissingGlyph {

@@ -79,7 +79,7 @@ fn classify_exhaustive(state: &State, patterns: &Patterns) -> FinalState {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(24))]
+    #![proptest_config(hopfield_testkit::proptest_config(24))]
 
     /// Every rule, schedule and tie rule: batched recall ends every probe where the plain
     /// dynamics end it (dense networks; integer rules exact, real rules certified).

@@ -30,7 +30,7 @@ fn random_set(n: usize, m: usize, seed: u64) -> Patterns {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 24, .. ProptestConfig::default() })]
+    #![proptest_config(hopfield_testkit::proptest_config(24))]
 
     #[test]
     fn fast_rule_and_perceptron_store_any_set(n in 4usize..20, m in 1usize..6, seed in any::<u64>()) {

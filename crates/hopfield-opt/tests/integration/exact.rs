@@ -1,7 +1,7 @@
 //! Exact references: Held–Karp against brute force and the TSPLIB optima; the transportation
 //! LP against enumeration, a hand-computed case and the paper's two experiments.
 
-// Tests report skipped datasets and timings on stderr.
+// Tests report timings on stderr.
 #![allow(clippy::print_stderr)]
 
 use std::time::Instant;
@@ -11,8 +11,6 @@ use hopfield_opt::exact::{HELD_KARP_MAX_CITIES, held_karp, transport_optimum};
 use hopfield_opt::tsplib::{Convention, Instance, tour_length};
 use nalgebra::DMatrix;
 use proptest::prelude::*;
-
-use super::tsplib::{best_solutions, dataset_file, require_dataset_file};
 
 // ------------------------------------------------------------------------------------------------
 // Held–Karp
@@ -69,7 +67,7 @@ fn matrix_strategy() -> impl Strategy<Value = (DMatrix<f64>, bool)> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+    #![proptest_config(hopfield_testkit::proptest_config(96))]
 
     /// Held–Karp equals brute force on random (a)symmetric matrices, n ≤ 8, and its value is the
     /// length of the tour it returns.
@@ -135,11 +133,10 @@ fn held_karp_small_and_invalid_inputs() {
     }
 }
 
-/// Held–Karp on a mirror instance under both conventions; returns the elapsed time.
-fn held_karp_instance(test: &str, stem: &str, raw_expected: f64) -> Option<f64> {
-    let path = require_dataset_file(test, &format!("{stem}.tsp"))?;
-    let best = best_solutions(&require_dataset_file(test, "bestSolutions.txt")?);
-    let inst = Instance::from_path(&path).unwrap();
+/// Held–Karp on an embedded instance under both conventions, against TSPLIB's published
+/// optimum (`bestSolutions.txt`) and the raw Euclidean optimum of `datasets/tsplib.toml`.
+fn held_karp_embedded(name: &str, official_expected: f64, raw_expected: f64) {
+    let inst = Instance::embedded(name).unwrap();
     let start = Instant::now();
     let geo = inst.distance_matrix(Convention::Official).unwrap();
     let (geo_len, geo_tour) = held_karp(&geo).unwrap();
@@ -148,40 +145,24 @@ fn held_karp_instance(test: &str, stem: &str, raw_expected: f64) -> Option<f64> 
     let secs = start.elapsed().as_secs_f64();
     assert_valid_tour(&geo_tour, inst.dimension);
     assert_valid_tour(&raw_tour, inst.dimension);
-    assert_eq!(
-        Some(&geo_len),
-        best.get(stem),
-        "{stem}: GEO optimum vs bestSolutions.txt"
-    );
+    assert_eq!(geo_len, official_expected, "{name}: GEO optimum");
     assert_eq!(tour_length(&geo, &geo_tour).unwrap(), geo_len);
     assert!(
         (raw_len - raw_expected).abs() < 5e-5,
-        "{stem}: raw Euclidean optimum {raw_len}, expected {raw_expected}"
+        "{name}: raw Euclidean optimum {raw_len}, expected {raw_expected}"
     );
-    eprintln!("{stem}: GEO {geo_len}, raw {raw_len:.6}; Held–Karp ×2 in {secs:.2} s");
-    Some(secs)
+    eprintln!("{name}: GEO {geo_len}, raw {raw_len:.6}; Held–Karp ×2 in {secs:.2} s");
 }
 
 #[test]
 fn held_karp_burma14() {
-    if let Some(path) = dataset_file("burma14.tsp") {
-        // The literal expected values of the issue, on top of bestSolutions.txt.
-        let inst = Instance::from_path(&path).unwrap();
-        let geo = inst.distance_matrix(Convention::Official).unwrap();
-        assert_eq!(held_karp(&geo).unwrap().0, 3323.0);
-    }
-    held_karp_instance("held_karp_burma14", "burma14", 30.8785);
-}
-
-#[test]
-fn held_karp_ulysses16() {
-    held_karp_instance("held_karp_ulysses16", "ulysses16", 73.9876);
+    held_karp_embedded("burma14", 3323.0, 30.8785);
 }
 
 /// ulysses22: (n − 1)·2ⁿ⁻² = 22 M states, about 0.8 s per run at opt-level 1 (≈ 200 MB).
 #[test]
 fn held_karp_ulysses22() {
-    held_karp_instance("held_karp_ulysses22", "ulysses22", 75.3097);
+    held_karp_embedded("ulysses22", 7013.0, 75.3097);
 }
 
 // ------------------------------------------------------------------------------------------------

@@ -160,7 +160,7 @@ fn admits_another_plan(inst: &TransportInstance) -> bool {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+    #![proptest_config(hopfield_testkit::proptest_config(24))]
 
     #[test]
     fn tour_moves_keep_a_permutation(n in 4usize..10, seed in 0u64..1000, or_opt in 0.0f64..=1.0) {

@@ -253,7 +253,7 @@ fn check_against_dense<P: Problem>(problem: &P, seed: u64) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(12))]
+    #![proptest_config(hopfield_testkit::proptest_config(12))]
 
     #[test]
     fn tsp_structured_matches_dense(n in 3usize..6, seed in any::<u64>(), d in 1.0f64..3.0) {

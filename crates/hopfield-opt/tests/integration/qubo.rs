@@ -87,6 +87,8 @@ where
 }
 
 proptest! {
+    #![proptest_config(hopfield_testkit::proptest_config(256))]
+
     #[test]
     fn ising_and_qubo_agree_on_every_assignment((a, b, c) in qubo_case()) {
         let q = Qubo::new(a, &b, c).unwrap();

@@ -193,7 +193,7 @@ fn tunnel_step_moves_to_the_best_of_tau_states() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(8))]
+    #![proptest_config(hopfield_testkit::proptest_config(8))]
 
     #[test]
     fn tunnel_step_never_raises_energy(

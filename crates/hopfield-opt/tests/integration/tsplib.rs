@@ -1,79 +1,12 @@
-//! TSPLIB parsing, distance conventions and tours: the mirror's published optima, malformed
-//! fixtures, precision and tour validation.
+//! TSPLIB parsing, distance conventions and tours: the embedded instances, malformed
+//! fixtures, limits, precision and tour validation. Tests on fetched instances are in
+//! `tests/datasets.rs`.
 
-// Tests report skipped datasets and timings on stderr.
-#![allow(clippy::print_stderr)]
-
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use hopfield_opt::OptError;
 use hopfield_opt::tsplib::{Convention, EdgeWeightType, Instance, Tour, tour_length};
 use nalgebra::DMatrix;
-
-/// The workspace root (`crates/hopfield-opt/../..`).
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("..")
-}
-
-/// Candidate dataset directories, in order of preference.
-fn dataset_dirs() -> [PathBuf; 2] {
-    let root = workspace_root();
-    [
-        root.join("datasets").join("tsplib"),
-        root.join("..")
-            .join("shared")
-            .join("datasets")
-            .join("tsplib"),
-    ]
-}
-
-/// Whether missing datasets must fail the test (`HOPFIELD_REQUIRE_DATASETS=1`).
-fn datasets_required() -> bool {
-    std::env::var("HOPFIELD_REQUIRE_DATASETS").is_ok_and(|v| v == "1")
-}
-
-/// Reports a missing dataset: fails under `HOPFIELD_REQUIRE_DATASETS=1`, else prints the skip.
-fn skip(test: &str, why: &str) {
-    assert!(
-        !datasets_required(),
-        "{test}: {why} (HOPFIELD_REQUIRE_DATASETS=1 is set, so this is a failure)"
-    );
-    eprintln!("{test}: SKIPPED — {why}; run `cargo xtask fetch-tsplib` or provide the mirror");
-}
-
-/// The first dataset directory containing `file`, if any.
-pub(crate) fn dataset_file(file: &str) -> Option<PathBuf> {
-    dataset_dirs()
-        .into_iter()
-        .map(|d| d.join(file))
-        .find(|p| p.is_file())
-}
-
-/// The path of `file` in the datasets, or `None` after reporting the skip for `test`.
-pub(crate) fn require_dataset_file(test: &str, file: &str) -> Option<PathBuf> {
-    let found = dataset_file(file);
-    if found.is_none() {
-        let dirs: Vec<String> = dataset_dirs()
-            .iter()
-            .map(|d| d.display().to_string())
-            .collect();
-        skip(test, &format!("{file} not found in {}", dirs.join(" or ")));
-    }
-    found
-}
-
-/// `bestSolutions.txt`: `name : value` per line.
-pub(crate) fn best_solutions(path: &Path) -> HashMap<String, f64> {
-    let text = std::fs::read_to_string(path).unwrap();
-    text.lines()
-        .filter_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            let v = v.split_whitespace().next()?.parse().ok()?;
-            Some((k.trim().to_owned(), v))
-        })
-        .collect()
-}
 
 /// A hand-written fixture. They end in `.txt` so that nothing in the repository looks like a
 /// TSPLIB file (datasets are fetched, never committed).
@@ -115,72 +48,11 @@ fn tour_error(name: &str) -> (String, Option<usize>, String) {
 }
 
 // ------------------------------------------------------------------------------------------------
-// The mirror
+// The embedded instances (the instances beyond them: tests/datasets.rs)
 
 #[test]
-fn every_mirror_instance_loads_and_its_opt_tour_matches_best_solutions() {
-    const TEST: &str = "every_mirror_instance_loads_and_its_opt_tour_matches_best_solutions";
-    let Some(best_path) = require_dataset_file(TEST, "bestSolutions.txt") else {
-        return;
-    };
-    let dir = best_path.parent().unwrap();
-    let best = best_solutions(&best_path);
-    let mut tsp_files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "tsp"))
-        .collect();
-    tsp_files.sort();
-    let mut loaded = 0;
-    let mut checked = Vec::new();
-    for path in &tsp_files {
-        let stem = path.file_stem().unwrap().to_str().unwrap().to_owned();
-        let inst = Instance::from_path(path).unwrap_or_else(|e| panic!("{e}"));
-        loaded += 1;
-        assert!(inst.dimension >= 2);
-        let official = inst.distance_matrix(Convention::Official).unwrap();
-        assert_eq!(official.shape(), (inst.dimension, inst.dimension));
-        assert!(
-            official
-                .iter()
-                .all(|d| d.is_finite() && *d >= 0.0 && d.fract() == 0.0)
-        );
-        if inst.coords.is_some() {
-            let raw = inst.distance_matrix(Convention::RawEuclidean).unwrap();
-            assert_eq!(raw, raw.transpose());
-        }
-        let tour_path = dir.join(format!("{stem}.opt.tour"));
-        if !tour_path.is_file() {
-            continue;
-        }
-        let tour = Tour::from_path(&tour_path).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(tour.len(), inst.dimension, "{stem}");
-        let len = tour.length(&official).unwrap();
-        let expected = *best
-            .get(&stem)
-            .unwrap_or_else(|| panic!("{stem} missing from bestSolutions.txt"));
-        assert_eq!(
-            len, expected,
-            "{stem}: .opt.tour length under the official metric"
-        );
-        checked.push(stem);
-    }
-    assert!(loaded > 0, "no .tsp files in {}", dir.display());
-    eprintln!("loaded {loaded} instances; opt tours matched bestSolutions: {checked:?}");
-    if dir.ends_with("shared/datasets/tsplib") {
-        // The offline mirror's known content.
-        assert_eq!(loaded, 6);
-        assert_eq!(checked.len(), 5);
-    }
-}
-
-#[test]
-fn mirror_headers() {
-    const TEST: &str = "mirror_headers";
-    let Some(path) = require_dataset_file(TEST, "burma14.tsp") else {
-        return;
-    };
-    let inst = Instance::from_path(&path).unwrap();
+fn embedded_instances_and_their_headers() {
+    let inst = Instance::embedded("burma14").unwrap();
     assert_eq!(inst.name, "burma14");
     assert_eq!(inst.dimension, 14);
     assert_eq!(inst.edge_weight_type, EdgeWeightType::Geo);
@@ -192,6 +64,16 @@ fn mirror_headers() {
     assert_eq!(coords.len(), 14);
     assert_eq!(coords[0], [16.47, 96.10]);
     assert_eq!(coords[13], [20.09, 94.55]);
+    let ulysses = Instance::embedded("ulysses22").unwrap();
+    assert_eq!(
+        (ulysses.dimension, ulysses.edge_weight_type),
+        (22, EdgeWeightType::Geo)
+    );
+    let err = Instance::embedded("eil51").unwrap_err().to_string();
+    assert!(
+        err.contains("burma14, ulysses22") && err.contains("from_path"),
+        "{err}"
+    );
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -223,6 +105,67 @@ fn coordinates_keep_f64_precision() {
     assert_eq!(d[(0, 1)], 5000000.0);
     let raw = inst.distance_matrix(Convention::RawEuclidean).unwrap();
     assert_eq!(raw[(0, 1)], 5000000.3);
+}
+
+/// Coordinates of ±1e308 used to give distance matrices with inf and NaN entries.
+#[test]
+fn huge_coordinates_are_rejected_where_they_enter() {
+    let text = "NAME: huge\nTYPE: TSP\nDIMENSION: 2\nEDGE_WEIGHT_TYPE: EUC_2D\n\
+                NODE_COORD_SECTION\n1 -1e308 0\n2 1e308 0\nEOF\n";
+    let err = Instance::parse(text, "huge.tsp").unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        matches!(err, OptError::Parse { line: Some(6), .. })
+            && msg.contains("beyond ±1e150")
+            && msg.contains("rescale"),
+        "{msg}"
+    );
+    assert!(Instance::from_coords("huge", vec![[-1e308, 0.0], [1e308, 0.0]], None).is_err());
+    // The largest accepted magnitude still gives finite distances under every rule.
+    let edge = Instance::from_coords(
+        "edge",
+        vec![[-1e150, -1e150], [1e150, 1e150]],
+        Some(EdgeWeightType::Att),
+    )
+    .unwrap();
+    for convention in [Convention::Official, Convention::RawEuclidean] {
+        let d = edge.distance_matrix(convention).unwrap();
+        assert!(d.iter().all(|v| v.is_finite()), "{convention:?}");
+    }
+    // Fields set directly are checked when the matrix is built.
+    let mut bad = edge;
+    bad.coords = Some(vec![[-1e308, 0.0], [1e308, 0.0]]);
+    let msg = bad
+        .distance_matrix(Convention::RawEuclidean)
+        .unwrap_err()
+        .to_string();
+    assert!(msg.contains("cities 2 and 1 is inf"), "{msg}");
+}
+
+/// An explicit weight of 18446744073709551615 used to be rounded silently to 1.8446744073709552e19.
+#[test]
+fn explicit_weights_beyond_2_pow_53_are_rejected() {
+    let text = |w: &str| {
+        format!(
+            "NAME: w\nTYPE: TSP\nDIMENSION: 2\nEDGE_WEIGHT_TYPE: EXPLICIT\n\
+             EDGE_WEIGHT_FORMAT: UPPER_ROW\nEDGE_WEIGHT_SECTION\n{w}\nEOF\n"
+        )
+    };
+    for w in [
+        "18446744073709551615",
+        "9007199254740993",
+        "99999999999999999999999",
+    ] {
+        let msg = Instance::parse(&text(w), "w.tsp").unwrap_err().to_string();
+        assert!(
+            msg.contains("w.tsp:7") && msg.contains("above 9007199254740992 (2^53)"),
+            "{w}: {msg}"
+        );
+    }
+    let ok = Instance::parse(&text("9007199254740992"), "w.tsp").unwrap();
+    let d = ok.distance_matrix(Convention::Official).unwrap();
+    assert_eq!(d[(0, 1)], 9_007_199_254_740_992.0);
+    assert!(Instance::parse(&text("-3"), "w.tsp").is_err());
 }
 
 #[test]
