@@ -399,14 +399,35 @@ impl KrauthMezard {
 
     /// Learns and reports the number of updates.
     ///
-    /// Every update adds `±η` to weights and fields, so they are kept as exact integer
-    /// multiples of `η` (`i32` counts): ties in the argmin are exact and the run does not
-    /// depend on rounding. The fields of all patterns are updated and scanned in one pass of
-    /// `O(N M)` per update (`hᵢ` of the updated row from the pattern overlaps `XᵀX`). The
-    /// counts need `max_updates · (N + 2) < 2³¹`; larger limits are rejected.
+    /// Every update adds `±η` to weights and fields, so the run is kept in exact integer
+    /// multiples of `η`: ties in the argmin are exact and the run does not depend on rounding.
+    /// The state is the stabilities `γ_j^v / η` of every (row, pattern) pair and the number of
+    /// updates made at each pair; the weights are rebuilt from those counts at the end
+    /// (`W = η (A Xᵀ + X Aᵀ)` off the diagonal, `A_iu = x_i^u · #updates at (i, u)`). An update at
+    /// `(i, u)` changes every other stability by `σ_v x_j^u x_j^v = ±1` (`σ_v = x_i^u x_i^v`) and
+    /// row `i`'s by `σ_v C_uv − 1` (`C = XᵀX`), so the update and the scan for the next argmin
+    /// are one pass of `O(N M)`, over 16-bit counts while their magnitude allows it (checked
+    /// exactly; 32-bit from then on). The counts need `max_updates · (N + 2) < 2³¹`; larger
+    /// limits are rejected.
     pub fn train(&self, patterns: &Patterns) -> Result<(Network<Dense>, PerceptronReport)> {
-        self.check()?;
         let x = patterns.to_matrix();
+        let (w, updates) = self.run(&x, i32::from(i16::MAX) - 1)?;
+        let z = min_half_stability(&w, &x);
+        let net = Network::new(Dense::with_zero_diagonal(w)?, Encoding::Bipolar);
+        Ok((
+            net,
+            PerceptronReport {
+                iterations: updates,
+                targets: Vec::new(),
+                z,
+            },
+        ))
+    }
+
+    /// The weights and the number of updates; stabilities are kept in 16 bits while their
+    /// magnitude stays at most `narrow_limit`.
+    fn run(&self, x: &DMatrix<f64>, narrow_limit: i32) -> Result<(DMatrix<f64>, usize)> {
+        self.check()?;
         let (n, m) = x.shape();
         if self
             .max_updates
@@ -430,80 +451,172 @@ impl KrauthMezard {
                 (0..n).map(|j| xs[u * n + j] * xs[v * n + j]).sum()
             })
             .collect();
-        // Counts: W = η·wc (row-major), H = η·hc (column-major).
-        let mut wc = vec![0i32; n * n];
-        let mut hc = vec![0i32; n * m];
-        let mut updates = 0;
-        let (mut g, mut i, mut u) = (0i32, 0usize, 0usize);
+        let mut km = KmRun {
+            n,
+            m,
+            overlap,
+            counts: vec![0; n * m],
+            updates: 0,
+            next: (0, 0, 0),
+            bound: 0,
+            c: self.c,
+            eta,
+            max_updates: self.max_updates,
+        };
+        let x16: Vec<i16> = xs.iter().map(|&v| v as i16).collect();
+        let mut gamma16 = vec![0i16; n * m];
+        let end = match km.run(&x16, &mut gamma16, narrow_limit) {
+            KmEnd::Widen => {
+                let mut gamma: Vec<i32> = gamma16.iter().map(|&g| i32::from(g)).collect();
+                km.run(&xs, &mut gamma, i32::MAX - 1)
+            }
+            end => end,
+        };
+        if end == KmEnd::NotConverged {
+            return Err(MemoryError::NotConverged {
+                rule: "krauth_mezard",
+                iterations: km.updates,
+            });
+        }
+        // W = η (A Xᵀ + X Aᵀ) off the diagonal; every entry is an integer below 2³¹ before
+        // the scaling, so the f64 product is exact.
+        let a = DMatrix::from_fn(n, m, |i, u| x[(i, u)] * f64::from(km.counts[u * n + i]));
+        let p = &a * x.transpose();
+        let w = DMatrix::from_fn(n, n, |i, j| {
+            if i == j {
+                0.0
+            } else {
+                (p[(i, j)] + p[(j, i)]) * eta
+            }
+        });
+        Ok((w, km.updates))
+    }
+}
+
+/// A count type for Krauth–Mézard's stabilities: `i16` (eight lanes per SSE2 register) or
+/// `i32`.
+trait Count:
+    Copy
+    + Ord
+    + std::ops::Add<Output = Self>
+    + std::ops::Sub<Output = Self>
+    + std::ops::Mul<Output = Self>
+    + Into<i32>
+{
+    const MAX: Self;
+    /// `v` converted; the caller guarantees that it fits.
+    fn narrow(v: i32) -> Self;
+}
+
+impl Count for i16 {
+    const MAX: Self = i16::MAX;
+    #[inline]
+    fn narrow(v: i32) -> Self {
+        v as i16
+    }
+}
+
+impl Count for i32 {
+    const MAX: Self = i32::MAX;
+    #[inline]
+    fn narrow(v: i32) -> Self {
+        v
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KmEnd {
+    Converged,
+    NotConverged,
+    /// The next update could leave the range of the count type; nothing was changed.
+    Widen,
+}
+
+/// Krauth–Mézard's run state, independent of the count type.
+struct KmRun {
+    n: usize,
+    m: usize,
+    /// `overlap[u * m + v] = Σ_j x_j^u x_j^v`.
+    overlap: Vec<i32>,
+    /// `counts[u * n + i]`: updates made at `(i, u)`.
+    counts: Vec<u32>,
+    updates: usize,
+    /// The argmin `(γ, i, u)` of the current stabilities.
+    next: (i32, usize, usize),
+    /// An upper bound on every `|γ|` kept.
+    bound: i64,
+    c: f64,
+    eta: f64,
+    max_updates: usize,
+}
+
+impl KmRun {
+    /// Updates until the criterion is met, the limit is reached, or a count could leave
+    /// `[−limit, limit]`. `x` and `gamma` are column-major (`[v * n + j]`).
+    fn run<T: Count>(&mut self, x: &[T], gamma: &mut [T], limit: i32) -> KmEnd {
+        let (n, m) = (self.n, self.m);
+        let mut row = vec![0i32; m];
         loop {
-            if f64::from(g) * eta >= self.c {
-                break;
+            let (g, i, u) = self.next;
+            if f64::from(g) * self.eta >= self.c {
+                return KmEnd::Converged;
             }
-            if updates >= self.max_updates {
-                return Err(MemoryError::NotConverged {
-                    rule: "krauth_mezard",
-                    iterations: updates,
-                });
+            if self.updates >= self.max_updates {
+                return KmEnd::NotConverged;
             }
-            let xu = &xs[u * n..(u + 1) * n];
-            let xiu = xu[i];
-            for (j, &xju) in xu.iter().enumerate() {
-                if j != i {
-                    let d = xiu * xju;
-                    wc[i * n + j] += d;
-                    wc[j * n + i] += d;
-                }
+            // Row i's new stabilities γ_i^v + σ_v C_uv − 1 (the pass below adds the last +1).
+            let xiu: i32 = x[u * n + i].into();
+            let mut row_max = 0i64;
+            for (v, r) in row.iter_mut().enumerate() {
+                let sigma = xiu * x[v * n + i].into();
+                *r = gamma[v * n + i].into() + sigma * self.overlap[u * m + v] - 1;
+                row_max = row_max.max(i64::from(r.abs()) + 1);
             }
-            updates += 1;
+            if self.bound + 1 > i64::from(limit) {
+                self.bound = gamma
+                    .iter()
+                    .map(|&g| i64::from(g.into().abs()))
+                    .max()
+                    .unwrap_or(0);
+            }
+            if self.bound + 1 > i64::from(limit) || row_max > i64::from(limit) {
+                return KmEnd::Widen;
+            }
+            self.bound = (self.bound + 1).max(row_max);
+            self.counts[u * n + i] += 1;
+            self.updates += 1;
+            let xu = &x[u * n..(u + 1) * n];
             let mut best = (i32::MAX, 0, 0);
-            for v in 0..m {
-                let xiv = xs[v * n + i];
-                let col = &mut hc[v * n..(v + 1) * n];
-                // Row i gets x_i^u Σ_{j≠i} x_j^u x_j^v = x_i^u C_uv − x_i^v; the column pass
-                // below adds x_i^v at j = i, so subtract it twice first.
-                col[i] += xiu * overlap[u * m + v] - 2 * xiv;
-                let xv = &xs[v * n..(v + 1) * n];
-                // γ = x·h with x = ±1: (h ^ k) − k with k = x >> 1 (0 or −1).
-                let gamma = |h: i32, x: i32| (h ^ (x >> 1)) - (x >> 1);
-                let low = if xiu * xiv > 0 {
+            for (v, &r) in row.iter().enumerate() {
+                let sigma = xiu * x[v * n + i].into();
+                gamma[v * n + i] = T::narrow(r - 1);
+                let col = &mut gamma[v * n..(v + 1) * n];
+                let xv = &x[v * n..(v + 1) * n];
+                let low = if sigma > 0 {
                     col.iter_mut()
                         .zip(xu)
                         .zip(xv)
-                        .fold(i32::MAX, |acc, ((h, &a), &b)| {
-                            *h += a;
-                            acc.min(gamma(*h, b))
+                        .fold(T::MAX, |acc, ((g, &a), &b)| {
+                            *g = *g + a * b;
+                            acc.min(*g)
                         })
                 } else {
                     col.iter_mut()
                         .zip(xu)
                         .zip(xv)
-                        .fold(i32::MAX, |acc, ((h, &a), &b)| {
-                            *h -= a;
-                            acc.min(gamma(*h, b))
+                        .fold(T::MAX, |acc, ((g, &a), &b)| {
+                            *g = *g - a * b;
+                            acc.min(*g)
                         })
                 };
+                let low: i32 = low.into();
                 if low < best.0 {
-                    let j = col
-                        .iter()
-                        .zip(xv)
-                        .position(|(&h, &b)| gamma(h, b) == low)
-                        .unwrap_or(0);
+                    let j = col.iter().position(|&g| g.into() == low).unwrap_or(0);
                     best = (low, j, v);
                 }
             }
-            (g, i, u) = best;
+            self.next = best;
         }
-        let w = DMatrix::from_fn(n, n, |a, b| f64::from(wc[a * n + b]) * eta);
-        let z = min_half_stability(&w, &x);
-        let net = Network::new(Dense::with_zero_diagonal(w)?, Encoding::Bipolar);
-        Ok((
-            net,
-            PerceptronReport {
-                iterations: updates,
-                targets: Vec::new(),
-                z,
-            },
-        ))
     }
 }
 
@@ -869,6 +982,24 @@ mod tests {
                 (Err(MemoryError::NotConverged { iterations: a, .. }),
                  Err(MemoryError::NotConverged { iterations: b, .. })) => proptest::prop_assert_eq!(a, b),
                 (a, b) => proptest::prop_assert!(false, "{:?} vs {:?}", a.map(|r| r.1), b.map(|r| r.1)),
+            }
+        }
+    }
+
+    /// Switching from 16-bit to 32-bit stabilities mid-run (forced early here) changes
+    /// nothing.
+    #[test]
+    fn km_widening_keeps_the_run() {
+        for (n, seed) in [(24, 1), (30, 2), (17, 3)] {
+            let x = small_set(n, 4, seed).to_matrix();
+            let rule = KrauthMezard::default();
+            let narrow = rule.run(&x, i32::from(i16::MAX) - 1).unwrap();
+            for limit in [1, 40, 150] {
+                assert_eq!(
+                    rule.run(&x, limit).unwrap(),
+                    narrow,
+                    "n = {n}, limit = {limit}"
+                );
             }
         }
     }
