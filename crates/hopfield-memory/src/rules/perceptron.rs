@@ -97,6 +97,8 @@ struct Cp {
     fixed: Vec<Vec<u32>>,
     q: f64,
     sweeps: usize,
+    /// `W` at the start of the current attempt.
+    saved: Vec<f64>,
 }
 
 impl Cp {
@@ -130,6 +132,7 @@ impl Cp {
             fixed: select(false),
             q,
             sweeps: 0,
+            saved: Vec::new(),
         }
     }
 
@@ -260,17 +263,395 @@ impl Cp {
         false
     }
 
-    /// `min_{i,u} ½ x_i^u h_i^u` from the kept fields.
-    fn min_half(&self) -> f64 {
-        self.x
-            .iter()
-            .zip(&self.h)
-            .map(|(x, h)| 0.5 * x * h)
-            .fold(f64::INFINITY, f64::min)
-    }
-
     fn matrix(&self) -> DMatrix<f64> {
         DMatrix::from_row_slice(self.n, self.n, &self.w)
+    }
+}
+
+impl CpState for Cp {
+    fn patterns(&self) -> usize {
+        self.m
+    }
+
+    fn save(&mut self) {
+        self.saved.clone_from(&self.w);
+    }
+
+    fn restore(&mut self) {
+        self.w.clone_from(&self.saved);
+    }
+
+    fn attempt(&mut self, targets: &[f64], limit: usize) -> bool {
+        Cp::attempt(self, targets, limit)
+    }
+}
+
+/// What the step-2/step-4 driver needs from a constrained perceptron state.
+trait CpState {
+    /// `M`.
+    fn patterns(&self) -> usize;
+    /// Remembers the weights (the start of an attempt).
+    fn save(&mut self);
+    /// Returns to the weights last saved.
+    fn restore(&mut self);
+    /// Up to `limit` sweeps toward `targets`; whether they were reached.
+    fn attempt(&mut self, targets: &[f64], limit: usize) -> bool;
+}
+
+/// The constrained perceptron when `q = 1/L` for an integer `L` (the default `q = 1/N`).
+///
+/// Then every weight is, in exact arithmetic, a multiple of `1/L` (a free pair starts at 0,
+/// moves by `±q` or `±2q` and is clipped at `±1 = ±L q`), so `W = K/L` with integer `K`, and
+/// the fields `F = K X = L·W X` are exact integers. The weights themselves are updated in
+/// `f64` with exactly the reference's operations (`Φ(W_ij + q k x_i x_j)`), so they are
+/// bit-identical to it as long as the flags are; the flags and the stopping test are decided
+/// on the exact fields (`½ x h < f − tol  ⇔  x F < 2L (f − tol)`), where rounding cannot
+/// reach the threshold.
+///
+/// * **Rows.** Each row keeps its own full copy (row-major, contiguous for the update of a
+///   flagged row). A pair `(i, j)` is only ever written by the full update of row `i` or of
+///   row `j`, so the current value is the copy of whichever row was updated last (`stamp`);
+///   before row `i` is updated it fetches the entries of the rows updated since its own last
+///   update, instead of every update writing its whole column.
+/// * **Fields.** `F = fhat + delta`. The change of one pattern step is, for every row, the
+///   closed form `x_a^u (c_a C_uv + S_v) − 2 c_a x_a^v` (`C = XᵀX`, `S_v = Σ_{b∈c} x_b^u x_b^v`),
+///   plus a correction `e x_j^v` for each clipped pair (`e` = actual − intended change of `K`).
+///   The dense part `x_a^u S_v` and the corrections of the partner rows go into the 16-bit
+///   `delta` (added into `fhat` before it could overflow); the flagged rows' own terms go into
+///   `fhat`.
+struct CpLattice {
+    n: usize,
+    m: usize,
+    /// `M` rounded up to a multiple of 8 (row length of `xrow`, `fhat`, `delta`).
+    mp: usize,
+    /// `L` (`q = 1/L`).
+    l: f64,
+    q: f64,
+    /// `xcol[u * n + j] = x_j^u`.
+    xcol: Vec<f64>,
+    /// `xrow[a * mp + v] = x_a^v` (0 in the padding).
+    xrow: Vec<i16>,
+    /// `overlap[u * m + v] = Σ_j x_j^u x_j^v`.
+    overlap: Vec<i32>,
+    /// Row copies of `W`, `rows[i * n + j]`.
+    rows: Vec<f64>,
+    /// `stamp[i]`: position in `log` after row `i`'s last update (0: never updated).
+    stamp: Vec<usize>,
+    /// Rows in the order of their updates.
+    log: Vec<u32>,
+    fhat: Vec<i32>,
+    delta: Vec<i16>,
+    /// An upper bound on every `|delta|`.
+    delta_bound: usize,
+    sweeps: usize,
+    /// `2L (f^v − tol)` of the current attempt.
+    thr: Vec<f64>,
+    saved: CpSaved,
+    // Scratch of one pattern step.
+    kx: Vec<f64>,
+    old: Vec<f64>,
+    s: Vec<i16>,
+    acc: Vec<i16>,
+    clips: Vec<u32>,
+    flagged: Vec<usize>,
+}
+
+/// `round(w L)` for a weight within rounding of the lattice `(1/L) ℤ` (by truncation, which
+/// needs no rounding instruction beyond SSE2).
+#[inline]
+fn lattice(w: f64, l: f64) -> i32 {
+    let k = w * l;
+    if k >= 0.0 {
+        (k + 0.5) as i32
+    } else {
+        -((0.5 - k) as i32)
+    }
+}
+
+#[derive(Default)]
+struct CpSaved {
+    rows: Vec<f64>,
+    stamp: Vec<usize>,
+    log_len: usize,
+    fhat: Vec<i32>,
+    delta: Vec<i16>,
+    delta_bound: usize,
+}
+
+impl CpLattice {
+    /// `None` unless `q = 1/L` exactly (as `f64`) for an integer `L` and the counts fit:
+    /// `N L ≤ 2³⁰` (fields in `i32`) and `3N ≤ 2¹⁵ − 1` (one step's change of `delta`).
+    fn new(x: &DMatrix<f64>, w0: &DMatrix<f64>, q: f64) -> Option<Self> {
+        let (n, m) = x.shape();
+        let l = (1.0 / q).round();
+        if !(l >= 1.0 && 1.0 / l == q && (n as f64) * l <= f64::from(1u32 << 30)) {
+            return None;
+        }
+        if 3 * n > i16::MAX as usize {
+            return None;
+        }
+        let mp = m.div_ceil(8) * 8;
+        let xcol: Vec<f64> = (0..n * m).map(|k| x[(k % n, k / n)]).collect();
+        let mut xrow = vec![0i16; n * mp];
+        for a in 0..n {
+            for v in 0..m {
+                xrow[a * mp + v] = x[(a, v)] as i16;
+            }
+        }
+        let overlap = (0..m * m)
+            .map(|k| {
+                let (u, v) = (k / m, k % m);
+                (0..n).map(|j| (x[(j, u)] * x[(j, v)]) as i32).sum()
+            })
+            .collect();
+        let rows: Vec<f64> = (0..n * n).map(|k| w0[(k / n, k % n)]).collect();
+        // W0 has entries in {−1, 0, 1}: L·W0·X is exact in f64.
+        let h0 = w0 * x;
+        let mut fhat = vec![0i32; n * mp];
+        for a in 0..n {
+            for v in 0..m {
+                fhat[a * mp + v] = (h0[(a, v)] * l) as i32;
+            }
+        }
+        Some(CpLattice {
+            n,
+            m,
+            mp,
+            l,
+            q,
+            xcol,
+            xrow,
+            overlap,
+            rows,
+            stamp: vec![0; n],
+            log: Vec::new(),
+            fhat,
+            delta: vec![0; n * mp],
+            delta_bound: 0,
+            sweeps: 0,
+            thr: vec![0.0; m],
+            saved: CpSaved::default(),
+            kx: vec![0.0; n],
+            old: vec![0.0; n],
+            s: vec![0; mp],
+            acc: vec![0; mp],
+            clips: vec![0; n],
+            flagged: Vec::with_capacity(n),
+        })
+    }
+
+    /// Adds `delta` into `fhat`.
+    fn flush(&mut self) {
+        for (f, d) in self.fhat.iter_mut().zip(self.delta.iter_mut()) {
+            *f += i32::from(*d);
+            *d = 0;
+        }
+        self.delta_bound = 0;
+    }
+
+    /// One sweep over the patterns; returns whether any weight changed.
+    fn sweep(&mut self) -> bool {
+        let (n, m, mp) = (self.n, self.m, self.mp);
+        let mut changed = false;
+        for u in 0..m {
+            let thr = self.thr[u];
+            self.flagged.clear();
+            for a in 0..n {
+                let f = self.fhat[a * mp + u] + i32::from(self.delta[a * mp + u]);
+                let g = if self.xcol[u * n + a] > 0.0 { f } else { -f };
+                if f64::from(g) < thr {
+                    self.flagged.push(a);
+                }
+            }
+            if self.flagged.is_empty() {
+                continue;
+            }
+            let flags = self.flagged.len();
+            if self.delta_bound + 3 * flags > i16::MAX as usize {
+                self.flush();
+            }
+            self.delta_bound += 3 * flags;
+            // kx_j = (1 + c_j) x_j^u; S_v = Σ_{b∈c} x_b^u x_b^v.
+            self.kx.copy_from_slice(&self.xcol[u * n..(u + 1) * n]);
+            self.s.fill(0);
+            for &b in &self.flagged {
+                self.kx[b] *= 2.0;
+                let xb = &self.xrow[b * mp..(b + 1) * mp];
+                if xb[u] > 0 {
+                    self.s.iter_mut().zip(xb).for_each(|(s, &x)| *s += x);
+                } else {
+                    self.s.iter_mut().zip(xb).for_each(|(s, &x)| *s -= x);
+                }
+            }
+            for k in 0..flags {
+                let i = self.flagged[k];
+                changed |= self.update_row(u, i);
+            }
+            // The dense part of the closed form, x_a^u S_v for every row.
+            for (a, d) in self.delta.chunks_exact_mut(mp).enumerate() {
+                if self.xcol[u * n + a] > 0.0 {
+                    d.iter_mut().zip(&self.s).for_each(|(d, &s)| *d += s);
+                } else {
+                    d.iter_mut().zip(&self.s).for_each(|(d, &s)| *d -= s);
+                }
+            }
+        }
+        self.sweeps += 1;
+        changed
+    }
+
+    /// Brings row `i`'s copy up to date: the entries written by rows updated after it.
+    #[inline(never)]
+    fn fetch_row(&mut self, i: usize) {
+        let n = self.n;
+        let since = self.stamp[i];
+        if self.log.len() - since <= n {
+            for p in since..self.log.len() {
+                let j = self.log[p] as usize;
+                // Loaded whether or not it is the latest copy, so that the loads of successive
+                // entries overlap.
+                let value = self.rows[j * n + i];
+                if self.stamp[j] == p + 1 {
+                    self.rows[i * n + j] = value;
+                }
+            }
+        } else {
+            for j in 0..n {
+                if self.stamp[j] > since {
+                    self.rows[i * n + j] = self.rows[j * n + i];
+                }
+            }
+        }
+    }
+
+    /// Moves the free pairs of flagged row `i` for pattern `u` (the pairs with a flagged
+    /// row updated earlier in this step are skipped: `kx = 0`); returns whether a weight
+    /// changed.
+    #[inline(never)]
+    fn update_row(&mut self, u: usize, i: usize) -> bool {
+        let (n, mp) = (self.n, self.mp);
+        self.fetch_row(i);
+        self.kx[i] = 0.0;
+        let xiu = self.xcol[u * self.n + i];
+        let qxi = self.q * xiu;
+        let row = &mut self.rows[i * n..(i + 1) * n];
+        self.old.copy_from_slice(row);
+        let mut changed = false;
+        let mut clipped = 0usize;
+        for ((w, &k), &old) in row.iter_mut().zip(&self.kx).zip(&self.old) {
+            let sum = old + qxi * k;
+            let new = phi(sum);
+            *w = new;
+            changed |= new != old;
+            clipped += usize::from(sum != new);
+        }
+        self.log.push(i as u32);
+        self.stamp[i] = self.log.len();
+        // Corrections for the pairs whose K moved by less than intended: first the clipped
+        // pairs (Φ changed the sum), listed without branches.
+        self.acc.fill(0);
+        if clipped > 0 {
+            let mut count = 0;
+            for (j, ((&new, &k), &old)) in row.iter().zip(&self.kx).zip(&self.old).enumerate() {
+                self.clips[count] = j as u32;
+                count += usize::from(old + qxi * k != new);
+            }
+            let l = self.l;
+            let xi = xiu as i32;
+            for &j in &self.clips[..count] {
+                let j = j as usize;
+                let (old, new, k) = (self.old[j], row[j], self.kx[j]);
+                let e = lattice(new, l) - lattice(old, l) - xi * (k as i32);
+                if e != 0 {
+                    let e = e as i16;
+                    let (xj, xi_row) = (j * mp, i * mp);
+                    self.acc
+                        .iter_mut()
+                        .zip(&self.xrow[xj..xj + mp])
+                        .for_each(|(a, &x)| *a += e * x);
+                    let (xrow, delta) = (&self.xrow, &mut self.delta);
+                    delta[xj..xj + mp]
+                        .iter_mut()
+                        .zip(&xrow[xi_row..xi_row + mp])
+                        .for_each(|(d, &x)| *d += e * x);
+                }
+            }
+        }
+        // Row i's own terms: x_i^u C_uv − 2 x_i^v, and its corrections.
+        let xi = xiu as i32;
+        let cu = &self.overlap[u * self.m..(u + 1) * self.m];
+        let fi = &mut self.fhat[i * mp..i * mp + self.m];
+        for (v, f) in fi.iter_mut().enumerate() {
+            *f += xi * cu[v] - 2 * i32::from(self.xrow[i * mp + v]) + i32::from(self.acc[v]);
+        }
+        changed
+    }
+
+    #[inline(never)]
+    fn reached(&self) -> bool {
+        let (m, mp) = (self.m, self.mp);
+        self.fhat
+            .chunks_exact(mp)
+            .zip(self.delta.chunks_exact(mp))
+            .zip(self.xrow.chunks_exact(mp))
+            .all(|((f, d), x)| {
+                (0..m).all(|v| f64::from((f[v] + i32::from(d[v])) * i32::from(x[v])) >= self.thr[v])
+            })
+    }
+
+    /// The current symmetric `W`.
+    fn matrix(&self) -> DMatrix<f64> {
+        let n = self.n;
+        DMatrix::from_fn(n, n, |i, j| {
+            if self.stamp[i] >= self.stamp[j] {
+                self.rows[i * n + j]
+            } else {
+                self.rows[j * n + i]
+            }
+        })
+    }
+}
+
+impl CpState for CpLattice {
+    fn patterns(&self) -> usize {
+        self.m
+    }
+
+    fn save(&mut self) {
+        let saved = &mut self.saved;
+        saved.rows.clone_from(&self.rows);
+        saved.stamp.clone_from(&self.stamp);
+        saved.log_len = self.log.len();
+        saved.fhat.clone_from(&self.fhat);
+        saved.delta.clone_from(&self.delta);
+        saved.delta_bound = self.delta_bound;
+    }
+
+    fn restore(&mut self) {
+        let saved = &self.saved;
+        self.rows.clone_from(&saved.rows);
+        self.stamp.clone_from(&saved.stamp);
+        self.log.truncate(saved.log_len);
+        self.fhat.clone_from(&saved.fhat);
+        self.delta.clone_from(&saved.delta);
+        self.delta_bound = saved.delta_bound;
+    }
+
+    fn attempt(&mut self, targets: &[f64], limit: usize) -> bool {
+        // Exactly the reference's test `½ x h < f − tol`, on F = L h.
+        for (t, &f) in self.thr.iter_mut().zip(targets) {
+            *t = 2.0 * self.l * (f - TOL);
+        }
+        for _ in 0..limit {
+            let changed = self.sweep();
+            if self.reached() {
+                return true;
+            }
+            if !changed {
+                return false;
+            }
+        }
+        false
     }
 }
 
@@ -294,18 +675,48 @@ impl ConstrainedPerceptron {
     pub fn train(&self, patterns: &Patterns) -> Result<(Network<Dense>, PerceptronReport)> {
         self.check()?;
         let x = patterns.to_matrix();
-        let (n, m) = x.shape();
-        let mut cp = Cp::new(&x, &fast_matrix(patterns), self.q.unwrap_or(1.0 / n as f64));
+        let n = x.nrows();
+        let w0 = fast_matrix(patterns);
+        let q = self.q.unwrap_or(1.0 / n as f64);
         // Step 1.
-        let mut f = cp.min_half();
+        let f = min_half_stability(&w0, &x);
+        let (w, sweeps, targets) = match CpLattice::new(&x, &w0, q) {
+            Some(mut cp) => {
+                let targets = self.drive(&mut cp, f);
+                (cp.matrix(), cp.sweeps, targets)
+            }
+            None => {
+                let mut cp = Cp::new(&x, &w0, q);
+                let targets = self.drive(&mut cp, f);
+                (cp.matrix(), cp.sweeps, targets)
+            }
+        };
+        let z = min_half_stability(&w, &x);
+        let net = Network::new(
+            Dense::new(w, DiagonalPolicy::SelfCoupling)?,
+            Encoding::Bipolar,
+        );
+        Ok((
+            net,
+            PerceptronReport {
+                iterations: sweeps,
+                targets,
+                z,
+            },
+        ))
+    }
+
+    /// Steps 2 and 4 from the common target `f` of step 1; returns the final targets.
+    fn drive<S: CpState>(&self, cp: &mut S, mut f: f64) -> Vec<f64> {
+        let m = cp.patterns();
         // Step 2: raise the common target.
         loop {
-            let saved = (cp.w.clone(), cp.h.clone());
+            cp.save();
             let targets = vec![f + self.delta_f; m];
             if cp.attempt(&targets, self.delta1) {
                 f += self.delta_f;
             } else {
-                (cp.w, cp.h) = saved;
+                cp.restore();
                 break;
             }
         }
@@ -315,31 +726,18 @@ impl ConstrainedPerceptron {
         while !active.is_empty() {
             let mut next = Vec::with_capacity(active.len());
             for &u in &active {
-                let saved = (cp.w.clone(), cp.h.clone());
+                cp.save();
                 targets[u] += self.delta_f;
                 if cp.attempt(&targets, self.delta2) {
                     next.push(u);
                 } else {
-                    (cp.w, cp.h) = saved;
+                    cp.restore();
                     targets[u] -= self.delta_f;
                 }
             }
             active = next;
         }
-        let w = cp.matrix();
-        let z = min_half_stability(&w, &x);
-        let net = Network::new(
-            Dense::new(w, DiagonalPolicy::SelfCoupling)?,
-            Encoding::Bipolar,
-        );
-        Ok((
-            net,
-            PerceptronReport {
-                iterations: cp.sweeps,
-                targets,
-                z,
-            },
-        ))
+        targets
     }
 }
 
@@ -953,12 +1351,25 @@ mod tests {
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig { cases: 32, ..Default::default() })]
 
-        /// The incremental constrained perceptron makes the same updates as the plain one:
-        /// same sweeps, same targets, same weights (up to the rounding of kept fields).
+        /// The constrained perceptron with the default `q = 1/N` (the lattice path) makes the
+        /// same updates as the plain one: same sweeps, same targets, bit-identical weights.
         #[test]
         fn perceptron_matches_reference(n in 4usize..28, m in 1usize..6, seed: u64, delta in 1usize..12) {
             let p = small_set(n, m, seed);
             let rule = ConstrainedPerceptron { delta1: delta, delta2: delta, ..Default::default() };
+            let (net, report) = rule.train(&p).unwrap();
+            let (w, sweeps, targets) = reference::constrained_perceptron(&rule, &p);
+            proptest::prop_assert_eq!(report.iterations, sweeps);
+            proptest::prop_assert_eq!(&report.targets, &targets);
+            proptest::prop_assert!(net.couplings().matrix() == &w);
+        }
+
+        /// With a step `q` that is not `1/L` (the floating-point path, fields kept in `f64`):
+        /// same sweeps, same targets, weights up to the rounding of the kept fields.
+        #[test]
+        fn perceptron_matches_reference_any_step(n in 4usize..20, m in 1usize..5, seed: u64, delta in 1usize..8, q in 0.01f64..0.4) {
+            let p = small_set(n, m, seed);
+            let rule = ConstrainedPerceptron { q: Some(q), delta1: delta, delta2: delta, ..Default::default() };
             let (net, report) = rule.train(&p).unwrap();
             let (w, sweeps, targets) = reference::constrained_perceptron(&rule, &p);
             proptest::prop_assert_eq!(report.iterations, sweeps);
@@ -1001,6 +1412,36 @@ mod tests {
                     "n = {n}, limit = {limit}"
                 );
             }
+        }
+    }
+
+    /// The lattice path is taken exactly when `q = 1/L` for an integer `L`.
+    #[test]
+    fn lattice_path_selection() {
+        let p = small_set(12, 3, 4);
+        let (x, w0) = (p.to_matrix(), fast_matrix(&p));
+        assert!(CpLattice::new(&x, &w0, 1.0 / 12.0).is_some());
+        assert!(CpLattice::new(&x, &w0, 1.0 / 5.0).is_some());
+        assert!(CpLattice::new(&x, &w0, 0.037).is_none());
+        assert!(CpLattice::new(&x, &w0, 2.0).is_none());
+    }
+
+    /// A bigger set than the property test, with many clipped pairs and rows fetched both
+    /// from the log of recent updates and by the full scan.
+    #[test]
+    fn perceptron_matches_reference_larger() {
+        for (n, m, seed) in [(60, 6, 1), (45, 9, 2)] {
+            let p = small_set(n, m, seed);
+            let rule = ConstrainedPerceptron {
+                delta1: 20,
+                delta2: 20,
+                ..Default::default()
+            };
+            let (net, report) = rule.train(&p).unwrap();
+            let (w, sweeps, targets) = reference::constrained_perceptron(&rule, &p);
+            assert_eq!(report.iterations, sweeps);
+            assert_eq!(report.targets, targets);
+            assert!(net.couplings().matrix() == &w);
         }
     }
 
