@@ -1,4 +1,4 @@
-//! Perceptron-type rules: Liang–Wu–Yu's constrained perceptron (seed 003; SPEC §3.5),
+//! Perceptron-type rules: Liang, Wu & Yu's constrained perceptron,
 //! Krauth & Mézard's minover (J. Phys. A 20, L745, 1987) and Gardner's perceptron with margin
 //! κ (J. Phys. A 21, 257, 1988).
 
@@ -12,7 +12,7 @@ use crate::error::{MemoryError, Result};
 use crate::patterns::Patterns;
 
 /// Comparisons of radii and stabilities use this tolerance (Liang, Wu & Yu's targets are
-/// compared with it; SPEC §3.5).
+/// compared with it).
 const TOL: f64 = 1e-9;
 
 /// A pair's actual change that differs from its intended one by more than this was clipped.
@@ -38,7 +38,7 @@ fn phi(x: f64) -> f64 {
     x.clamp(-1.0, 1.0)
 }
 
-/// Liang–Wu–Yu's constrained perceptron learning (SPEC §3.5, steps 1–4).
+/// Liang, Wu & Yu's constrained perceptron learning (their steps 1–4).
 ///
 /// Starts from the [`super::FastRule`] matrix; only its zero off-diagonal entries (`Free`) move,
 /// symmetrically, `W_ij = W_ji ← Φ(W_ij + q (c_i + c_j) x_i^u x_j^u)` where `c_i` flags
@@ -47,12 +47,27 @@ fn phi(x: f64) -> f64 {
 /// the still active patterns), dropping a pattern when `δ2` sweeps cannot reach its new target.
 /// The diagonal stays 1 and the ±1 entries stay fixed, so every pattern stays stored.
 ///
-/// Cost: one sweep is `O(M N²)`; a failed attempt costs up to `δ` sweeps (a sweep that changes
-/// nothing ends the attempt early), and each pattern fails once, so about
-/// `(N/2Δf + M) δ M N²` in the worst case.
+/// Cost: one sweep is `O(M N²)` at worst (`O(N)` per flagged row and pattern, plus `O(N M)`
+/// per pattern with a flagged row for the fields); a failed attempt costs up to `δ` sweeps (a
+/// sweep that changes nothing ends the attempt early), and each pattern fails once, so about
+/// `(N/2Δf + M) δ M N²` in the worst case. With `q = 1/L` for an integer `L` (the default
+/// `1/N`) the weights are bit-identical to the plain floating-point algorithm and the fields
+/// are kept as exact integers; any other `q` keeps the fields in `f64`, equal to the plain
+/// algorithm's up to rounding.
+///
+/// ```
+/// use hopfield_memory::Patterns;
+/// use hopfield_memory::rules::ConstrainedPerceptron;
+///
+/// let p = Patterns::from_signs(&[vec![1, -1, 1, 1, -1, 1], vec![-1, -1, 1, -1, 1, 1]])?;
+/// let (_net, report) = ConstrainedPerceptron::default().train(&p)?;
+/// // The smallest ½γ is at least the common target reached in step 2.
+/// assert!(report.z >= report.targets.iter().cloned().fold(f64::INFINITY, f64::min) - 1e-9);
+/// # Ok::<(), hopfield_memory::MemoryError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ConstrainedPerceptron {
-    /// Learning rate `q`; `None` means `1/N` (SPEC §3.5).
+    /// Learning rate `q`; `None` means `1/N`.
     pub q: Option<f64>,
     /// Sweeps allowed per attempt in step 2 (`δ1`, default 100).
     pub delta1: usize,
@@ -757,7 +772,7 @@ impl LearningRule for ConstrainedPerceptron {
 /// `W_{i*j} = W_{ji*} += η x_{i*}^{u*} x_j^{u*}` (`j ≠ i*`). This is minover in the space of the
 /// `N(N−1)/2` symmetric pairs, where `γ_i^u` is the overlap of `W` with the vector
 /// `a^{iu}_{jk} = x_j^u x_k^u [i ∈ {j,k}]`; as `c → ∞` it maximizes `min γ / ‖W‖`. Row-wise
-/// minover (SPEC §4) would give an asymmetric `W`; this form keeps the stopping criterion
+/// minover would give an asymmetric `W`; this form keeps the stopping criterion
 /// valid for the symmetric network returned. Fails with [`MemoryError::NotConverged`] when
 /// no symmetric zero-diagonal `W` stores the set (e.g. two patterns at Hamming distance 1).
 ///
@@ -1033,7 +1048,7 @@ impl LearningRule for KrauthMezard {
 /// Sweeps `u = 1..M`; neuron `i` is flagged when `γ_i^u ≤ 0` or `γ_i^u / ‖W_i·‖ < κ`, and then
 /// `W_ij = W_ji += η (c_i + c_j) x_i^u x_j^u` for `i < j`. Stops after a sweep without any
 /// update, so on success every `γ_i^u > 0` and `γ_i^u ≥ κ ‖W_i·‖` hold for the returned
-/// (symmetric) network. Row-wise Gardner (SPEC §4) is asymmetric; this symmetric form is the
+/// (symmetric) network. Row-wise Gardner is asymmetric; this symmetric form is the
 /// same perceptron on the symmetric pairs. [`MemoryError::NotConverged`] after `max_sweeps`.
 ///
 /// Cost: `O(M N²)` per sweep.
