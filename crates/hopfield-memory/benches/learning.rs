@@ -118,13 +118,19 @@ fn learning(c: &mut Criterion) {
     g.bench_function(BenchmarkId::new("maxmin_lp_rows", "N256_M16"), |b| {
         b.iter(|| rows.solve(black_box(&p)).expect("solves"))
     });
-    // Krauth-Mezard at a realistic size (the constrained perceptron there takes minutes:
-    // measured with the learn_scale example instead).
+    // Krauth-Mezard at a realistic size; the constrained perceptron at a middle size (at
+    // N = 784 one run takes tens of seconds: measured with the learn_scale example instead).
     let p = set(784, 50);
     let km = KrauthMezard::default();
     g.bench_function(BenchmarkId::new("krauth_mezard", "N784_M50"), |b| {
         b.iter(|| km.train(black_box(&p)).expect("learns"))
     });
+    let p = set(256, 16);
+    let cp = ConstrainedPerceptron::default();
+    g.bench_function(
+        BenchmarkId::new("constrained_perceptron", "N256_M16"),
+        |b| b.iter(|| cp.train(black_box(&p)).expect("learns")),
+    );
     g.finish();
 }
 

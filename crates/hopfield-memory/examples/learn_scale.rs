@@ -16,7 +16,8 @@
 //! attraction-radius bounds of Liang, Wu & Yu's Theorem 2 with the true row maximum), and for
 //! the max-min rules `objective` (min ½γ of the returned network), `bound` (upper bound on the
 //! symmetric optimum), `gap` (`bound − objective`), `decoupled_bound`, `iterations`,
-//! `polish_rows`; for the perceptrons `iterations` (sweeps or updates).
+//! `polish_rows`; for the perceptrons `iterations` (sweeps or updates), and for the
+//! constrained perceptron `saturated_fraction` (off-diagonal weights at ±1).
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::time::Instant;
@@ -91,7 +92,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "fast" => FastRule.learn(&patterns)?,
         "constrained_perceptron" => {
             let (net, r) = ConstrainedPerceptron::default().train(&patterns)?;
-            extra = format!(r#","iterations":{}"#, r.iterations);
+            // Off-diagonal weights at the bound ±1 (clipped by Φ).
+            let w = net.couplings().matrix();
+            let saturated = (0..n)
+                .flat_map(|i| (0..n).map(move |j| (i, j)))
+                .filter(|&(i, j)| i != j && w[(i, j)].abs() == 1.0)
+                .count();
+            extra = format!(
+                r#","iterations":{},"saturated_fraction":{}"#,
+                r.iterations,
+                saturated as f64 / (n * (n - 1)).max(1) as f64
+            );
             net
         }
         "krauth_mezard" => {

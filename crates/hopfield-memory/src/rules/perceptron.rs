@@ -1,4 +1,4 @@
-//! Perceptron-type rules: Liang–Wu–Yu's constrained perceptron (seed 003; SPEC §3.5),
+//! Perceptron-type rules: Liang, Wu & Yu's constrained perceptron,
 //! Krauth & Mézard's minover (J. Phys. A 20, L745, 1987) and Gardner's perceptron with margin
 //! κ (J. Phys. A 21, 257, 1988).
 
@@ -12,7 +12,7 @@ use crate::error::{MemoryError, Result};
 use crate::patterns::Patterns;
 
 /// Comparisons of radii and stabilities use this tolerance (Liang, Wu & Yu's targets are
-/// compared with it; SPEC §3.5).
+/// compared with it).
 const TOL: f64 = 1e-9;
 
 /// A pair's actual change that differs from its intended one by more than this was clipped.
@@ -38,7 +38,7 @@ fn phi(x: f64) -> f64 {
     x.clamp(-1.0, 1.0)
 }
 
-/// Liang–Wu–Yu's constrained perceptron learning (SPEC §3.5, steps 1–4).
+/// Liang, Wu & Yu's constrained perceptron learning (their steps 1–4).
 ///
 /// Starts from the [`super::FastRule`] matrix; only its zero off-diagonal entries (`Free`) move,
 /// symmetrically, `W_ij = W_ji ← Φ(W_ij + q (c_i + c_j) x_i^u x_j^u)` where `c_i` flags
@@ -47,12 +47,27 @@ fn phi(x: f64) -> f64 {
 /// the still active patterns), dropping a pattern when `δ2` sweeps cannot reach its new target.
 /// The diagonal stays 1 and the ±1 entries stay fixed, so every pattern stays stored.
 ///
-/// Cost: one sweep is `O(M N²)`; a failed attempt costs up to `δ` sweeps (a sweep that changes
-/// nothing ends the attempt early), and each pattern fails once, so about
-/// `(N/2Δf + M) δ M N²` in the worst case.
+/// Cost: one sweep is `O(M N²)` at worst (`O(N)` per flagged row and pattern, plus `O(N M)`
+/// per pattern with a flagged row for the fields); a failed attempt costs up to `δ` sweeps (a
+/// sweep that changes nothing ends the attempt early), and each pattern fails once, so about
+/// `(N/2Δf + M) δ M N²` in the worst case. With `q = 1/L` for an integer `L` (the default
+/// `1/N`) the weights are bit-identical to the plain floating-point algorithm and the fields
+/// are kept as exact integers; any other `q` keeps the fields in `f64`, equal to the plain
+/// algorithm's up to rounding.
+///
+/// ```
+/// use hopfield_memory::Patterns;
+/// use hopfield_memory::rules::ConstrainedPerceptron;
+///
+/// let p = Patterns::from_signs(&[vec![1, -1, 1, 1, -1, 1], vec![-1, -1, 1, -1, 1, 1]])?;
+/// let (_net, report) = ConstrainedPerceptron::default().train(&p)?;
+/// // The smallest ½γ is at least the common target reached in step 2.
+/// assert!(report.z >= report.targets.iter().cloned().fold(f64::INFINITY, f64::min) - 1e-9);
+/// # Ok::<(), hopfield_memory::MemoryError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ConstrainedPerceptron {
-    /// Learning rate `q`; `None` means `1/N` (SPEC §3.5).
+    /// Learning rate `q`; `None` means `1/N`.
     pub q: Option<f64>,
     /// Sweeps allowed per attempt in step 2 (`δ1`, default 100).
     pub delta1: usize,
@@ -97,6 +112,8 @@ struct Cp {
     fixed: Vec<Vec<u32>>,
     q: f64,
     sweeps: usize,
+    /// `W` at the start of the current attempt.
+    saved: Vec<f64>,
 }
 
 impl Cp {
@@ -130,6 +147,7 @@ impl Cp {
             fixed: select(false),
             q,
             sweeps: 0,
+            saved: Vec::new(),
         }
     }
 
@@ -260,17 +278,395 @@ impl Cp {
         false
     }
 
-    /// `min_{i,u} ½ x_i^u h_i^u` from the kept fields.
-    fn min_half(&self) -> f64 {
-        self.x
-            .iter()
-            .zip(&self.h)
-            .map(|(x, h)| 0.5 * x * h)
-            .fold(f64::INFINITY, f64::min)
-    }
-
     fn matrix(&self) -> DMatrix<f64> {
         DMatrix::from_row_slice(self.n, self.n, &self.w)
+    }
+}
+
+impl CpState for Cp {
+    fn patterns(&self) -> usize {
+        self.m
+    }
+
+    fn save(&mut self) {
+        self.saved.clone_from(&self.w);
+    }
+
+    fn restore(&mut self) {
+        self.w.clone_from(&self.saved);
+    }
+
+    fn attempt(&mut self, targets: &[f64], limit: usize) -> bool {
+        Cp::attempt(self, targets, limit)
+    }
+}
+
+/// What the step-2/step-4 driver needs from a constrained perceptron state.
+trait CpState {
+    /// `M`.
+    fn patterns(&self) -> usize;
+    /// Remembers the weights (the start of an attempt).
+    fn save(&mut self);
+    /// Returns to the weights last saved.
+    fn restore(&mut self);
+    /// Up to `limit` sweeps toward `targets`; whether they were reached.
+    fn attempt(&mut self, targets: &[f64], limit: usize) -> bool;
+}
+
+/// The constrained perceptron when `q = 1/L` for an integer `L` (the default `q = 1/N`).
+///
+/// Then every weight is, in exact arithmetic, a multiple of `1/L` (a free pair starts at 0,
+/// moves by `±q` or `±2q` and is clipped at `±1 = ±L q`), so `W = K/L` with integer `K`, and
+/// the fields `F = K X = L·W X` are exact integers. The weights themselves are updated in
+/// `f64` with exactly the reference's operations (`Φ(W_ij + q k x_i x_j)`), so they are
+/// bit-identical to it as long as the flags are; the flags and the stopping test are decided
+/// on the exact fields (`½ x h < f − tol  ⇔  x F < 2L (f − tol)`), where rounding cannot
+/// reach the threshold.
+///
+/// * **Rows.** Each row keeps its own full copy (row-major, contiguous for the update of a
+///   flagged row). A pair `(i, j)` is only ever written by the full update of row `i` or of
+///   row `j`, so the current value is the copy of whichever row was updated last (`stamp`);
+///   before row `i` is updated it fetches the entries of the rows updated since its own last
+///   update, instead of every update writing its whole column.
+/// * **Fields.** `F = fhat + delta`. The change of one pattern step is, for every row, the
+///   closed form `x_a^u (c_a C_uv + S_v) − 2 c_a x_a^v` (`C = XᵀX`, `S_v = Σ_{b∈c} x_b^u x_b^v`),
+///   plus a correction `e x_j^v` for each clipped pair (`e` = actual − intended change of `K`).
+///   The dense part `x_a^u S_v` and the corrections of the partner rows go into the 16-bit
+///   `delta` (added into `fhat` before it could overflow); the flagged rows' own terms go into
+///   `fhat`.
+struct CpLattice {
+    n: usize,
+    m: usize,
+    /// `M` rounded up to a multiple of 8 (row length of `xrow`, `fhat`, `delta`).
+    mp: usize,
+    /// `L` (`q = 1/L`).
+    l: f64,
+    q: f64,
+    /// `xcol[u * n + j] = x_j^u`.
+    xcol: Vec<f64>,
+    /// `xrow[a * mp + v] = x_a^v` (0 in the padding).
+    xrow: Vec<i16>,
+    /// `overlap[u * m + v] = Σ_j x_j^u x_j^v`.
+    overlap: Vec<i32>,
+    /// Row copies of `W`, `rows[i * n + j]`.
+    rows: Vec<f64>,
+    /// `stamp[i]`: position in `log` after row `i`'s last update (0: never updated).
+    stamp: Vec<usize>,
+    /// Rows in the order of their updates.
+    log: Vec<u32>,
+    fhat: Vec<i32>,
+    delta: Vec<i16>,
+    /// An upper bound on every `|delta|`.
+    delta_bound: usize,
+    sweeps: usize,
+    /// `2L (f^v − tol)` of the current attempt.
+    thr: Vec<f64>,
+    saved: CpSaved,
+    // Scratch of one pattern step.
+    kx: Vec<f64>,
+    old: Vec<f64>,
+    s: Vec<i16>,
+    acc: Vec<i16>,
+    clips: Vec<u32>,
+    flagged: Vec<usize>,
+}
+
+/// `round(w L)` for a weight within rounding of the lattice `(1/L) ℤ` (by truncation, which
+/// needs no rounding instruction beyond SSE2).
+#[inline]
+fn lattice(w: f64, l: f64) -> i32 {
+    let k = w * l;
+    if k >= 0.0 {
+        (k + 0.5) as i32
+    } else {
+        -((0.5 - k) as i32)
+    }
+}
+
+#[derive(Default)]
+struct CpSaved {
+    rows: Vec<f64>,
+    stamp: Vec<usize>,
+    log_len: usize,
+    fhat: Vec<i32>,
+    delta: Vec<i16>,
+    delta_bound: usize,
+}
+
+impl CpLattice {
+    /// `None` unless `q = 1/L` exactly (as `f64`) for an integer `L` and the counts fit:
+    /// `N L ≤ 2³⁰` (fields in `i32`) and `3N ≤ 2¹⁵ − 1` (one step's change of `delta`).
+    fn new(x: &DMatrix<f64>, w0: &DMatrix<f64>, q: f64) -> Option<Self> {
+        let (n, m) = x.shape();
+        let l = (1.0 / q).round();
+        if !(l >= 1.0 && 1.0 / l == q && (n as f64) * l <= f64::from(1u32 << 30)) {
+            return None;
+        }
+        if 3 * n > i16::MAX as usize {
+            return None;
+        }
+        let mp = m.div_ceil(8) * 8;
+        let xcol: Vec<f64> = (0..n * m).map(|k| x[(k % n, k / n)]).collect();
+        let mut xrow = vec![0i16; n * mp];
+        for a in 0..n {
+            for v in 0..m {
+                xrow[a * mp + v] = x[(a, v)] as i16;
+            }
+        }
+        let overlap = (0..m * m)
+            .map(|k| {
+                let (u, v) = (k / m, k % m);
+                (0..n).map(|j| (x[(j, u)] * x[(j, v)]) as i32).sum()
+            })
+            .collect();
+        let rows: Vec<f64> = (0..n * n).map(|k| w0[(k / n, k % n)]).collect();
+        // W0 has entries in {−1, 0, 1}: L·W0·X is exact in f64.
+        let h0 = w0 * x;
+        let mut fhat = vec![0i32; n * mp];
+        for a in 0..n {
+            for v in 0..m {
+                fhat[a * mp + v] = (h0[(a, v)] * l) as i32;
+            }
+        }
+        Some(CpLattice {
+            n,
+            m,
+            mp,
+            l,
+            q,
+            xcol,
+            xrow,
+            overlap,
+            rows,
+            stamp: vec![0; n],
+            log: Vec::new(),
+            fhat,
+            delta: vec![0; n * mp],
+            delta_bound: 0,
+            sweeps: 0,
+            thr: vec![0.0; m],
+            saved: CpSaved::default(),
+            kx: vec![0.0; n],
+            old: vec![0.0; n],
+            s: vec![0; mp],
+            acc: vec![0; mp],
+            clips: vec![0; n],
+            flagged: Vec::with_capacity(n),
+        })
+    }
+
+    /// Adds `delta` into `fhat`.
+    fn flush(&mut self) {
+        for (f, d) in self.fhat.iter_mut().zip(self.delta.iter_mut()) {
+            *f += i32::from(*d);
+            *d = 0;
+        }
+        self.delta_bound = 0;
+    }
+
+    /// One sweep over the patterns; returns whether any weight changed.
+    fn sweep(&mut self) -> bool {
+        let (n, m, mp) = (self.n, self.m, self.mp);
+        let mut changed = false;
+        for u in 0..m {
+            let thr = self.thr[u];
+            self.flagged.clear();
+            for a in 0..n {
+                let f = self.fhat[a * mp + u] + i32::from(self.delta[a * mp + u]);
+                let g = if self.xcol[u * n + a] > 0.0 { f } else { -f };
+                if f64::from(g) < thr {
+                    self.flagged.push(a);
+                }
+            }
+            if self.flagged.is_empty() {
+                continue;
+            }
+            let flags = self.flagged.len();
+            if self.delta_bound + 3 * flags > i16::MAX as usize {
+                self.flush();
+            }
+            self.delta_bound += 3 * flags;
+            // kx_j = (1 + c_j) x_j^u; S_v = Σ_{b∈c} x_b^u x_b^v.
+            self.kx.copy_from_slice(&self.xcol[u * n..(u + 1) * n]);
+            self.s.fill(0);
+            for &b in &self.flagged {
+                self.kx[b] *= 2.0;
+                let xb = &self.xrow[b * mp..(b + 1) * mp];
+                if xb[u] > 0 {
+                    self.s.iter_mut().zip(xb).for_each(|(s, &x)| *s += x);
+                } else {
+                    self.s.iter_mut().zip(xb).for_each(|(s, &x)| *s -= x);
+                }
+            }
+            for k in 0..flags {
+                let i = self.flagged[k];
+                changed |= self.update_row(u, i);
+            }
+            // The dense part of the closed form, x_a^u S_v for every row.
+            for (a, d) in self.delta.chunks_exact_mut(mp).enumerate() {
+                if self.xcol[u * n + a] > 0.0 {
+                    d.iter_mut().zip(&self.s).for_each(|(d, &s)| *d += s);
+                } else {
+                    d.iter_mut().zip(&self.s).for_each(|(d, &s)| *d -= s);
+                }
+            }
+        }
+        self.sweeps += 1;
+        changed
+    }
+
+    /// Brings row `i`'s copy up to date: the entries written by rows updated after it.
+    #[inline(never)]
+    fn fetch_row(&mut self, i: usize) {
+        let n = self.n;
+        let since = self.stamp[i];
+        if self.log.len() - since <= n {
+            for p in since..self.log.len() {
+                let j = self.log[p] as usize;
+                // Loaded whether or not it is the latest copy, so that the loads of successive
+                // entries overlap.
+                let value = self.rows[j * n + i];
+                if self.stamp[j] == p + 1 {
+                    self.rows[i * n + j] = value;
+                }
+            }
+        } else {
+            for j in 0..n {
+                if self.stamp[j] > since {
+                    self.rows[i * n + j] = self.rows[j * n + i];
+                }
+            }
+        }
+    }
+
+    /// Moves the free pairs of flagged row `i` for pattern `u` (the pairs with a flagged
+    /// row updated earlier in this step are skipped: `kx = 0`); returns whether a weight
+    /// changed.
+    #[inline(never)]
+    fn update_row(&mut self, u: usize, i: usize) -> bool {
+        let (n, mp) = (self.n, self.mp);
+        self.fetch_row(i);
+        self.kx[i] = 0.0;
+        let xiu = self.xcol[u * self.n + i];
+        let qxi = self.q * xiu;
+        let row = &mut self.rows[i * n..(i + 1) * n];
+        self.old.copy_from_slice(row);
+        let mut changed = false;
+        let mut clipped = 0usize;
+        for ((w, &k), &old) in row.iter_mut().zip(&self.kx).zip(&self.old) {
+            let sum = old + qxi * k;
+            let new = phi(sum);
+            *w = new;
+            changed |= new != old;
+            clipped += usize::from(sum != new);
+        }
+        self.log.push(i as u32);
+        self.stamp[i] = self.log.len();
+        // Corrections for the pairs whose K moved by less than intended: first the clipped
+        // pairs (Φ changed the sum), listed without branches.
+        self.acc.fill(0);
+        if clipped > 0 {
+            let mut count = 0;
+            for (j, ((&new, &k), &old)) in row.iter().zip(&self.kx).zip(&self.old).enumerate() {
+                self.clips[count] = j as u32;
+                count += usize::from(old + qxi * k != new);
+            }
+            let l = self.l;
+            let xi = xiu as i32;
+            for &j in &self.clips[..count] {
+                let j = j as usize;
+                let (old, new, k) = (self.old[j], row[j], self.kx[j]);
+                let e = lattice(new, l) - lattice(old, l) - xi * (k as i32);
+                if e != 0 {
+                    let e = e as i16;
+                    let (xj, xi_row) = (j * mp, i * mp);
+                    self.acc
+                        .iter_mut()
+                        .zip(&self.xrow[xj..xj + mp])
+                        .for_each(|(a, &x)| *a += e * x);
+                    let (xrow, delta) = (&self.xrow, &mut self.delta);
+                    delta[xj..xj + mp]
+                        .iter_mut()
+                        .zip(&xrow[xi_row..xi_row + mp])
+                        .for_each(|(d, &x)| *d += e * x);
+                }
+            }
+        }
+        // Row i's own terms: x_i^u C_uv − 2 x_i^v, and its corrections.
+        let xi = xiu as i32;
+        let cu = &self.overlap[u * self.m..(u + 1) * self.m];
+        let fi = &mut self.fhat[i * mp..i * mp + self.m];
+        for (v, f) in fi.iter_mut().enumerate() {
+            *f += xi * cu[v] - 2 * i32::from(self.xrow[i * mp + v]) + i32::from(self.acc[v]);
+        }
+        changed
+    }
+
+    #[inline(never)]
+    fn reached(&self) -> bool {
+        let (m, mp) = (self.m, self.mp);
+        self.fhat
+            .chunks_exact(mp)
+            .zip(self.delta.chunks_exact(mp))
+            .zip(self.xrow.chunks_exact(mp))
+            .all(|((f, d), x)| {
+                (0..m).all(|v| f64::from((f[v] + i32::from(d[v])) * i32::from(x[v])) >= self.thr[v])
+            })
+    }
+
+    /// The current symmetric `W`.
+    fn matrix(&self) -> DMatrix<f64> {
+        let n = self.n;
+        DMatrix::from_fn(n, n, |i, j| {
+            if self.stamp[i] >= self.stamp[j] {
+                self.rows[i * n + j]
+            } else {
+                self.rows[j * n + i]
+            }
+        })
+    }
+}
+
+impl CpState for CpLattice {
+    fn patterns(&self) -> usize {
+        self.m
+    }
+
+    fn save(&mut self) {
+        let saved = &mut self.saved;
+        saved.rows.clone_from(&self.rows);
+        saved.stamp.clone_from(&self.stamp);
+        saved.log_len = self.log.len();
+        saved.fhat.clone_from(&self.fhat);
+        saved.delta.clone_from(&self.delta);
+        saved.delta_bound = self.delta_bound;
+    }
+
+    fn restore(&mut self) {
+        let saved = &self.saved;
+        self.rows.clone_from(&saved.rows);
+        self.stamp.clone_from(&saved.stamp);
+        self.log.truncate(saved.log_len);
+        self.fhat.clone_from(&saved.fhat);
+        self.delta.clone_from(&saved.delta);
+        self.delta_bound = saved.delta_bound;
+    }
+
+    fn attempt(&mut self, targets: &[f64], limit: usize) -> bool {
+        // Exactly the reference's test `½ x h < f − tol`, on F = L h.
+        for (t, &f) in self.thr.iter_mut().zip(targets) {
+            *t = 2.0 * self.l * (f - TOL);
+        }
+        for _ in 0..limit {
+            let changed = self.sweep();
+            if self.reached() {
+                return true;
+            }
+            if !changed {
+                return false;
+            }
+        }
+        false
     }
 }
 
@@ -294,18 +690,48 @@ impl ConstrainedPerceptron {
     pub fn train(&self, patterns: &Patterns) -> Result<(Network<Dense>, PerceptronReport)> {
         self.check()?;
         let x = patterns.to_matrix();
-        let (n, m) = x.shape();
-        let mut cp = Cp::new(&x, &fast_matrix(patterns), self.q.unwrap_or(1.0 / n as f64));
+        let n = x.nrows();
+        let w0 = fast_matrix(patterns);
+        let q = self.q.unwrap_or(1.0 / n as f64);
         // Step 1.
-        let mut f = cp.min_half();
+        let f = min_half_stability(&w0, &x);
+        let (w, sweeps, targets) = match CpLattice::new(&x, &w0, q) {
+            Some(mut cp) => {
+                let targets = self.drive(&mut cp, f);
+                (cp.matrix(), cp.sweeps, targets)
+            }
+            None => {
+                let mut cp = Cp::new(&x, &w0, q);
+                let targets = self.drive(&mut cp, f);
+                (cp.matrix(), cp.sweeps, targets)
+            }
+        };
+        let z = min_half_stability(&w, &x);
+        let net = Network::new(
+            Dense::new(w, DiagonalPolicy::SelfCoupling)?,
+            Encoding::Bipolar,
+        );
+        Ok((
+            net,
+            PerceptronReport {
+                iterations: sweeps,
+                targets,
+                z,
+            },
+        ))
+    }
+
+    /// Steps 2 and 4 from the common target `f` of step 1; returns the final targets.
+    fn drive<S: CpState>(&self, cp: &mut S, mut f: f64) -> Vec<f64> {
+        let m = cp.patterns();
         // Step 2: raise the common target.
         loop {
-            let saved = (cp.w.clone(), cp.h.clone());
+            cp.save();
             let targets = vec![f + self.delta_f; m];
             if cp.attempt(&targets, self.delta1) {
                 f += self.delta_f;
             } else {
-                (cp.w, cp.h) = saved;
+                cp.restore();
                 break;
             }
         }
@@ -315,31 +741,18 @@ impl ConstrainedPerceptron {
         while !active.is_empty() {
             let mut next = Vec::with_capacity(active.len());
             for &u in &active {
-                let saved = (cp.w.clone(), cp.h.clone());
+                cp.save();
                 targets[u] += self.delta_f;
                 if cp.attempt(&targets, self.delta2) {
                     next.push(u);
                 } else {
-                    (cp.w, cp.h) = saved;
+                    cp.restore();
                     targets[u] -= self.delta_f;
                 }
             }
             active = next;
         }
-        let w = cp.matrix();
-        let z = min_half_stability(&w, &x);
-        let net = Network::new(
-            Dense::new(w, DiagonalPolicy::SelfCoupling)?,
-            Encoding::Bipolar,
-        );
-        Ok((
-            net,
-            PerceptronReport {
-                iterations: cp.sweeps,
-                targets,
-                z,
-            },
-        ))
+        targets
     }
 }
 
@@ -359,7 +772,7 @@ impl LearningRule for ConstrainedPerceptron {
 /// `W_{i*j} = W_{ji*} += η x_{i*}^{u*} x_j^{u*}` (`j ≠ i*`). This is minover in the space of the
 /// `N(N−1)/2` symmetric pairs, where `γ_i^u` is the overlap of `W` with the vector
 /// `a^{iu}_{jk} = x_j^u x_k^u [i ∈ {j,k}]`; as `c → ∞` it maximizes `min γ / ‖W‖`. Row-wise
-/// minover (SPEC §4) would give an asymmetric `W`; this form keeps the stopping criterion
+/// minover would give an asymmetric `W`; this form keeps the stopping criterion
 /// valid for the symmetric network returned. Fails with [`MemoryError::NotConverged`] when
 /// no symmetric zero-diagonal `W` stores the set (e.g. two patterns at Hamming distance 1).
 ///
@@ -399,14 +812,35 @@ impl KrauthMezard {
 
     /// Learns and reports the number of updates.
     ///
-    /// Every update adds `±η` to weights and fields, so they are kept as exact integer
-    /// multiples of `η` (`i32` counts): ties in the argmin are exact and the run does not
-    /// depend on rounding. The fields of all patterns are updated and scanned in one pass of
-    /// `O(N M)` per update (`hᵢ` of the updated row from the pattern overlaps `XᵀX`). The
-    /// counts need `max_updates · (N + 2) < 2³¹`; larger limits are rejected.
+    /// Every update adds `±η` to weights and fields, so the run is kept in exact integer
+    /// multiples of `η`: ties in the argmin are exact and the run does not depend on rounding.
+    /// The state is the stabilities `γ_j^v / η` of every (row, pattern) pair and the number of
+    /// updates made at each pair; the weights are rebuilt from those counts at the end
+    /// (`W = η (A Xᵀ + X Aᵀ)` off the diagonal, `A_iu = x_i^u · #updates at (i, u)`). An update at
+    /// `(i, u)` changes every other stability by `σ_v x_j^u x_j^v = ±1` (`σ_v = x_i^u x_i^v`) and
+    /// row `i`'s by `σ_v C_uv − 1` (`C = XᵀX`), so the update and the scan for the next argmin
+    /// are one pass of `O(N M)`, over 16-bit counts while their magnitude allows it (checked
+    /// exactly; 32-bit from then on). The counts need `max_updates · (N + 2) < 2³¹`; larger
+    /// limits are rejected.
     pub fn train(&self, patterns: &Patterns) -> Result<(Network<Dense>, PerceptronReport)> {
-        self.check()?;
         let x = patterns.to_matrix();
+        let (w, updates) = self.run(&x, i32::from(i16::MAX) - 1)?;
+        let z = min_half_stability(&w, &x);
+        let net = Network::new(Dense::with_zero_diagonal(w)?, Encoding::Bipolar);
+        Ok((
+            net,
+            PerceptronReport {
+                iterations: updates,
+                targets: Vec::new(),
+                z,
+            },
+        ))
+    }
+
+    /// The weights and the number of updates; stabilities are kept in 16 bits while their
+    /// magnitude stays at most `narrow_limit`.
+    fn run(&self, x: &DMatrix<f64>, narrow_limit: i32) -> Result<(DMatrix<f64>, usize)> {
+        self.check()?;
         let (n, m) = x.shape();
         if self
             .max_updates
@@ -430,80 +864,172 @@ impl KrauthMezard {
                 (0..n).map(|j| xs[u * n + j] * xs[v * n + j]).sum()
             })
             .collect();
-        // Counts: W = η·wc (row-major), H = η·hc (column-major).
-        let mut wc = vec![0i32; n * n];
-        let mut hc = vec![0i32; n * m];
-        let mut updates = 0;
-        let (mut g, mut i, mut u) = (0i32, 0usize, 0usize);
+        let mut km = KmRun {
+            n,
+            m,
+            overlap,
+            counts: vec![0; n * m],
+            updates: 0,
+            next: (0, 0, 0),
+            bound: 0,
+            c: self.c,
+            eta,
+            max_updates: self.max_updates,
+        };
+        let x16: Vec<i16> = xs.iter().map(|&v| v as i16).collect();
+        let mut gamma16 = vec![0i16; n * m];
+        let end = match km.run(&x16, &mut gamma16, narrow_limit) {
+            KmEnd::Widen => {
+                let mut gamma: Vec<i32> = gamma16.iter().map(|&g| i32::from(g)).collect();
+                km.run(&xs, &mut gamma, i32::MAX - 1)
+            }
+            end => end,
+        };
+        if end == KmEnd::NotConverged {
+            return Err(MemoryError::NotConverged {
+                rule: "krauth_mezard",
+                iterations: km.updates,
+            });
+        }
+        // W = η (A Xᵀ + X Aᵀ) off the diagonal; every entry is an integer below 2³¹ before
+        // the scaling, so the f64 product is exact.
+        let a = DMatrix::from_fn(n, m, |i, u| x[(i, u)] * f64::from(km.counts[u * n + i]));
+        let p = &a * x.transpose();
+        let w = DMatrix::from_fn(n, n, |i, j| {
+            if i == j {
+                0.0
+            } else {
+                (p[(i, j)] + p[(j, i)]) * eta
+            }
+        });
+        Ok((w, km.updates))
+    }
+}
+
+/// A count type for Krauth–Mézard's stabilities: `i16` (eight lanes per SSE2 register) or
+/// `i32`.
+trait Count:
+    Copy
+    + Ord
+    + std::ops::Add<Output = Self>
+    + std::ops::Sub<Output = Self>
+    + std::ops::Mul<Output = Self>
+    + Into<i32>
+{
+    const MAX: Self;
+    /// `v` converted; the caller guarantees that it fits.
+    fn narrow(v: i32) -> Self;
+}
+
+impl Count for i16 {
+    const MAX: Self = i16::MAX;
+    #[inline]
+    fn narrow(v: i32) -> Self {
+        v as i16
+    }
+}
+
+impl Count for i32 {
+    const MAX: Self = i32::MAX;
+    #[inline]
+    fn narrow(v: i32) -> Self {
+        v
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KmEnd {
+    Converged,
+    NotConverged,
+    /// The next update could leave the range of the count type; nothing was changed.
+    Widen,
+}
+
+/// Krauth–Mézard's run state, independent of the count type.
+struct KmRun {
+    n: usize,
+    m: usize,
+    /// `overlap[u * m + v] = Σ_j x_j^u x_j^v`.
+    overlap: Vec<i32>,
+    /// `counts[u * n + i]`: updates made at `(i, u)`.
+    counts: Vec<u32>,
+    updates: usize,
+    /// The argmin `(γ, i, u)` of the current stabilities.
+    next: (i32, usize, usize),
+    /// An upper bound on every `|γ|` kept.
+    bound: i64,
+    c: f64,
+    eta: f64,
+    max_updates: usize,
+}
+
+impl KmRun {
+    /// Updates until the criterion is met, the limit is reached, or a count could leave
+    /// `[−limit, limit]`. `x` and `gamma` are column-major (`[v * n + j]`).
+    fn run<T: Count>(&mut self, x: &[T], gamma: &mut [T], limit: i32) -> KmEnd {
+        let (n, m) = (self.n, self.m);
+        let mut row = vec![0i32; m];
         loop {
-            if f64::from(g) * eta >= self.c {
-                break;
+            let (g, i, u) = self.next;
+            if f64::from(g) * self.eta >= self.c {
+                return KmEnd::Converged;
             }
-            if updates >= self.max_updates {
-                return Err(MemoryError::NotConverged {
-                    rule: "krauth_mezard",
-                    iterations: updates,
-                });
+            if self.updates >= self.max_updates {
+                return KmEnd::NotConverged;
             }
-            let xu = &xs[u * n..(u + 1) * n];
-            let xiu = xu[i];
-            for (j, &xju) in xu.iter().enumerate() {
-                if j != i {
-                    let d = xiu * xju;
-                    wc[i * n + j] += d;
-                    wc[j * n + i] += d;
-                }
+            // Row i's new stabilities γ_i^v + σ_v C_uv − 1 (the pass below adds the last +1).
+            let xiu: i32 = x[u * n + i].into();
+            let mut row_max = 0i64;
+            for (v, r) in row.iter_mut().enumerate() {
+                let sigma = xiu * x[v * n + i].into();
+                *r = gamma[v * n + i].into() + sigma * self.overlap[u * m + v] - 1;
+                row_max = row_max.max(i64::from(r.abs()) + 1);
             }
-            updates += 1;
+            if self.bound + 1 > i64::from(limit) {
+                self.bound = gamma
+                    .iter()
+                    .map(|&g| i64::from(g.into().abs()))
+                    .max()
+                    .unwrap_or(0);
+            }
+            if self.bound + 1 > i64::from(limit) || row_max > i64::from(limit) {
+                return KmEnd::Widen;
+            }
+            self.bound = (self.bound + 1).max(row_max);
+            self.counts[u * n + i] += 1;
+            self.updates += 1;
+            let xu = &x[u * n..(u + 1) * n];
             let mut best = (i32::MAX, 0, 0);
-            for v in 0..m {
-                let xiv = xs[v * n + i];
-                let col = &mut hc[v * n..(v + 1) * n];
-                // Row i gets x_i^u Σ_{j≠i} x_j^u x_j^v = x_i^u C_uv − x_i^v; the column pass
-                // below adds x_i^v at j = i, so subtract it twice first.
-                col[i] += xiu * overlap[u * m + v] - 2 * xiv;
-                let xv = &xs[v * n..(v + 1) * n];
-                // γ = x·h with x = ±1: (h ^ k) − k with k = x >> 1 (0 or −1).
-                let gamma = |h: i32, x: i32| (h ^ (x >> 1)) - (x >> 1);
-                let low = if xiu * xiv > 0 {
+            for (v, &r) in row.iter().enumerate() {
+                let sigma = xiu * x[v * n + i].into();
+                gamma[v * n + i] = T::narrow(r - 1);
+                let col = &mut gamma[v * n..(v + 1) * n];
+                let xv = &x[v * n..(v + 1) * n];
+                let low = if sigma > 0 {
                     col.iter_mut()
                         .zip(xu)
                         .zip(xv)
-                        .fold(i32::MAX, |acc, ((h, &a), &b)| {
-                            *h += a;
-                            acc.min(gamma(*h, b))
+                        .fold(T::MAX, |acc, ((g, &a), &b)| {
+                            *g = *g + a * b;
+                            acc.min(*g)
                         })
                 } else {
                     col.iter_mut()
                         .zip(xu)
                         .zip(xv)
-                        .fold(i32::MAX, |acc, ((h, &a), &b)| {
-                            *h -= a;
-                            acc.min(gamma(*h, b))
+                        .fold(T::MAX, |acc, ((g, &a), &b)| {
+                            *g = *g - a * b;
+                            acc.min(*g)
                         })
                 };
+                let low: i32 = low.into();
                 if low < best.0 {
-                    let j = col
-                        .iter()
-                        .zip(xv)
-                        .position(|(&h, &b)| gamma(h, b) == low)
-                        .unwrap_or(0);
+                    let j = col.iter().position(|&g| g.into() == low).unwrap_or(0);
                     best = (low, j, v);
                 }
             }
-            (g, i, u) = best;
+            self.next = best;
         }
-        let w = DMatrix::from_fn(n, n, |a, b| f64::from(wc[a * n + b]) * eta);
-        let z = min_half_stability(&w, &x);
-        let net = Network::new(Dense::with_zero_diagonal(w)?, Encoding::Bipolar);
-        Ok((
-            net,
-            PerceptronReport {
-                iterations: updates,
-                targets: Vec::new(),
-                z,
-            },
-        ))
     }
 }
 
@@ -522,7 +1048,7 @@ impl LearningRule for KrauthMezard {
 /// Sweeps `u = 1..M`; neuron `i` is flagged when `γ_i^u ≤ 0` or `γ_i^u / ‖W_i·‖ < κ`, and then
 /// `W_ij = W_ji += η (c_i + c_j) x_i^u x_j^u` for `i < j`. Stops after a sweep without any
 /// update, so on success every `γ_i^u > 0` and `γ_i^u ≥ κ ‖W_i·‖` hold for the returned
-/// (symmetric) network. Row-wise Gardner (SPEC §4) is asymmetric; this symmetric form is the
+/// (symmetric) network. Row-wise Gardner is asymmetric; this symmetric form is the
 /// same perceptron on the symmetric pairs. [`MemoryError::NotConverged`] after `max_sweeps`.
 ///
 /// Cost: `O(M N²)` per sweep.
@@ -840,12 +1366,25 @@ mod tests {
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig { cases: 32, ..Default::default() })]
 
-        /// The incremental constrained perceptron makes the same updates as the plain one:
-        /// same sweeps, same targets, same weights (up to the rounding of kept fields).
+        /// The constrained perceptron with the default `q = 1/N` (the lattice path) makes the
+        /// same updates as the plain one: same sweeps, same targets, bit-identical weights.
         #[test]
         fn perceptron_matches_reference(n in 4usize..28, m in 1usize..6, seed: u64, delta in 1usize..12) {
             let p = small_set(n, m, seed);
             let rule = ConstrainedPerceptron { delta1: delta, delta2: delta, ..Default::default() };
+            let (net, report) = rule.train(&p).unwrap();
+            let (w, sweeps, targets) = reference::constrained_perceptron(&rule, &p);
+            proptest::prop_assert_eq!(report.iterations, sweeps);
+            proptest::prop_assert_eq!(&report.targets, &targets);
+            proptest::prop_assert!(net.couplings().matrix() == &w);
+        }
+
+        /// With a step `q` that is not `1/L` (the floating-point path, fields kept in `f64`):
+        /// same sweeps, same targets, weights up to the rounding of the kept fields.
+        #[test]
+        fn perceptron_matches_reference_any_step(n in 4usize..20, m in 1usize..5, seed: u64, delta in 1usize..8, q in 0.01f64..0.4) {
+            let p = small_set(n, m, seed);
+            let rule = ConstrainedPerceptron { q: Some(q), delta1: delta, delta2: delta, ..Default::default() };
             let (net, report) = rule.train(&p).unwrap();
             let (w, sweeps, targets) = reference::constrained_perceptron(&rule, &p);
             proptest::prop_assert_eq!(report.iterations, sweeps);
@@ -870,6 +1409,54 @@ mod tests {
                  Err(MemoryError::NotConverged { iterations: b, .. })) => proptest::prop_assert_eq!(a, b),
                 (a, b) => proptest::prop_assert!(false, "{:?} vs {:?}", a.map(|r| r.1), b.map(|r| r.1)),
             }
+        }
+    }
+
+    /// Switching from 16-bit to 32-bit stabilities mid-run (forced early here) changes
+    /// nothing.
+    #[test]
+    fn km_widening_keeps_the_run() {
+        for (n, seed) in [(24, 1), (30, 2), (17, 3)] {
+            let x = small_set(n, 4, seed).to_matrix();
+            let rule = KrauthMezard::default();
+            let narrow = rule.run(&x, i32::from(i16::MAX) - 1).unwrap();
+            for limit in [1, 40, 150] {
+                assert_eq!(
+                    rule.run(&x, limit).unwrap(),
+                    narrow,
+                    "n = {n}, limit = {limit}"
+                );
+            }
+        }
+    }
+
+    /// The lattice path is taken exactly when `q = 1/L` for an integer `L`.
+    #[test]
+    fn lattice_path_selection() {
+        let p = small_set(12, 3, 4);
+        let (x, w0) = (p.to_matrix(), fast_matrix(&p));
+        assert!(CpLattice::new(&x, &w0, 1.0 / 12.0).is_some());
+        assert!(CpLattice::new(&x, &w0, 1.0 / 5.0).is_some());
+        assert!(CpLattice::new(&x, &w0, 0.037).is_none());
+        assert!(CpLattice::new(&x, &w0, 2.0).is_none());
+    }
+
+    /// A bigger set than the property test, with many clipped pairs and rows fetched both
+    /// from the log of recent updates and by the full scan.
+    #[test]
+    fn perceptron_matches_reference_larger() {
+        for (n, m, seed) in [(60, 6, 1), (45, 9, 2)] {
+            let p = small_set(n, m, seed);
+            let rule = ConstrainedPerceptron {
+                delta1: 20,
+                delta2: 20,
+                ..Default::default()
+            };
+            let (net, report) = rule.train(&p).unwrap();
+            let (w, sweeps, targets) = reference::constrained_perceptron(&rule, &p);
+            assert_eq!(report.iterations, sweeps);
+            assert_eq!(report.targets, targets);
+            assert!(net.couplings().matrix() == &w);
         }
     }
 
