@@ -1364,7 +1364,7 @@ mod tests {
     }
 
     proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig { cases: 32, ..Default::default() })]
+        #![proptest_config(hopfield_testkit::proptest_config(32))]
 
         /// The constrained perceptron with the default `q = 1/N` (the lattice path) makes the
         /// same updates as the plain one: same sweeps, same targets, bit-identical weights.
