@@ -1,4 +1,4 @@
-//! The exact conversion between a ±1 network and its 0/1 equivalent (SPEC §2).
+//! The exact conversion between a ±1 network and its 0/1 equivalent.
 //!
 //! Substituting `s = 2x − 1` into the ±1 field `h_i = Σ_j W_ij s_j + b_i` gives
 //! `h_i = 2 Σ_j W_ij x_j − Σ_j W_ij + b_i`. The 0/1 network
@@ -10,7 +10,7 @@
 //! has field `u_i = 2 h_i`: the same sign, the same zeros, hence the same trajectory under
 //! either [`TieRule`](crate::TieRule) and any update schedule; its energy is
 //! `E±(2x − 1) = E01(x) − ½ Σ_ij W_ij + Σ_i b_i`. The inverse is `W = W'/4`,
-//! `b_i = ½ b'_i + ¼ Σ_j W'_ij`. Seed 001's construction (`s_ij = (X_i−½)(X_j−½)`,
+//! `b_i = ½ b'_i + ¼ Σ_j W'_ij`. Hopfield's (1982) construction (`s_ij = (X_i−½)(X_j−½)`,
 //! `h_i = ½ Σ_j s_ij`) is this map up to the positive factor 16 (`W' = W/4`).
 
 use crate::couplings::Rescale;

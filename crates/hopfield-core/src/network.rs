@@ -10,7 +10,7 @@ use crate::state::{Encoding, State};
 /// when self-couplings are allowed) and the energy is `E(s) = −½ sᵀWs − bᵀs`.
 ///
 /// The bias joins the tunnel paper's external input and threshold, `b_i = s_i − θ_i`
-/// (seed 002 eq. 1), and seed 001's threshold, `b_i = −h_i`; see
+/// (Matsumoto et al. 2004, eq. 1), and Hopfield's (1982) threshold, `b_i = −h_i`; see
 /// [`Network::with_input_and_thresholds`].
 ///
 /// ```
@@ -52,12 +52,12 @@ impl<C: Couplings> Network<C> {
         })
     }
 
-    /// A network with thresholds `θ`: `b = −θ` (seed 001 eq. 10, `u_i = Σ s_ij x_j − h_i`).
+    /// A network with thresholds `θ`: `b = −θ` (Hopfield 1982, `u_i = Σ s_ij x_j − h_i`).
     pub fn with_thresholds(couplings: C, thresholds: &[f64], encoding: Encoding) -> Result<Self> {
         Self::with_bias(couplings, thresholds.iter().map(|t| -t).collect(), encoding)
     }
 
-    /// A network with external inputs `s` and thresholds `θ`: `b = s − θ` (seed 002 eq. 1).
+    /// A network with external inputs `s` and thresholds `θ`: `b = s − θ` (Matsumoto et al. 2004, eq. 1).
     pub fn with_input_and_thresholds(
         couplings: C,
         input: &[f64],

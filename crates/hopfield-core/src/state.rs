@@ -62,9 +62,9 @@ impl fmt::Display for Encoding {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TieRule {
-    /// Keep the current value (the tunnel paper, seed 002 eq. 2).
+    /// Keep the current value (Matsumoto et al. 2004, eq. 2).
     Keep,
-    /// Go high: `sgn(0) = +1` (Liang–Wu–Yu, seed 003).
+    /// Go high: `sgn(0) = +1` (Liang, Wu & Yu).
     High,
 }
 

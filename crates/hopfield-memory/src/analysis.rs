@@ -1,6 +1,6 @@
 //! Analysis of a network against its stored patterns: stability `γ_i^u`, fixed points, the
 //! attraction-radius bounds `F_i^u` of Liang, Wu & Yu's Theorem 2 with `F^u`, Fmax, Fmin,
-//! Fave (seed 003; SPEC §3.2), and the fundamental-constraint check (SPEC §3.1).
+//! Fave (Liang, Wu & Yu), and the fundamental-constraint check.
 //!
 //! Theorem 2: with `W_mi = max_j |W_ij|` and `F_i^u = x_i^u Σ_j W_ij x_j^u / (2 W_mi)` (the
 //! sum includes `j = i`), every state `x` with `Hamming(x, x^u) < F_i^u` gives
@@ -169,7 +169,7 @@ pub fn hamming_one_pairs(patterns: &Patterns) -> Vec<HammingOnePair> {
     pairs
 }
 
-/// The fundamental constraint (Liang–Wu–Yu; SPEC §3.1): if `w_kk = 0` (and, for the
+/// The fundamental constraint (Liang–Wu–Yu): if `w_kk = 0` (and, for the
 /// argument, no bias), two patterns that differ only at `k` see the same field at `k`, so they
 /// cannot both be stable. The constraint is per component: returns the pairs at Hamming
 /// distance 1 whose differing component `k` has `self_coupling(k) == 0`, whatever the other
@@ -186,7 +186,7 @@ pub fn fundamental_constraint_violations<C: Couplings>(
         .collect())
 }
 
-/// Whether the network's states are ±1 (the encoding the radii of seed 003 are stated in).
+/// Whether the network's states are ±1 (the encoding the radii of Liang, Wu & Yu are stated in).
 pub fn is_bipolar<C: Couplings>(net: &Network<C>) -> bool {
     net.encoding() == Encoding::Bipolar
 }

@@ -1,4 +1,4 @@
-//! Seed 003's experiments L1 and L2 (Liang, Wu & Yu, Acta Automatica Sinica; SPEC §3.6) as
+//! Liang, Wu & Yu's experiments L1 and L2 (Acta Automatica Sinica) as
 //! library functions. They take the pattern sets as input (the glyphs come from
 //! [`crate::glyphs`] or any other source) and return plain serializable values.
 //!
@@ -23,7 +23,7 @@ use crate::rules::{
 };
 use hopfield_core::{Schedule, Termination, TieRule, derive_seed, rng_from_seed};
 
-/// Fmax, Fmin and Fave of a network on its patterns (SPEC §3.2, true `W_mi`).
+/// Fmax, Fmin and Fave of a network on its patterns.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct RadiusStats {
     /// `max_u F^u`.

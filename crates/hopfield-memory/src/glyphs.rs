@@ -11,7 +11,7 @@
 //!
 //! # From a glyph to a grid
 //! A set of glyphs is rendered together ([`render_set`]) to a `grid_width × grid_height` grid
-//! (SPEC §3.6: grid size unknown, default [`DEFAULT_GRID`] × [`DEFAULT_GRID`], N = 100):
+//! (grid size unknown, default [`DEFAULT_GRID`] × [`DEFAULT_GRID`], N = 100):
 //! 1. **Crop** ([`Crop`]). By default ([`Crop::SetInkBox`]) every glyph is cropped to the
 //!    *union* of the ink bounding boxes of the whole set, so glyphs that differ in one stroke
 //!    stay aligned with each other; [`Crop::FullCell`] keeps the font's whole cell.
@@ -24,7 +24,7 @@
 //! Patterns are bipolar and row-major; ink is `+1`.
 //!
 //! # 己 已 巳 and the Hamming distances the paper relies on
-//! Seed 003's L1 experiment needs `H(己,已) = H(己,巳) = 1` (hence `H(已,巳) = 2`): 己 and 已
+//! Liang, Wu & Yu's L1 experiment needs `H(己,已) = H(己,巳) = 1` (hence `H(已,巳) = 2`): 己 and 已
 //! differ in one neuron and 己 and 巳 in another. A font rendering need not give this: in the
 //! three characters the left stroke between the top and middle bars is open (己), half-closed
 //! (已) or closed (巳), which spans several pixels and, at a coarse grid, possibly none or
@@ -56,13 +56,13 @@ use crate::Patterns;
 use crate::error::{MemoryError, Result};
 use crate::image::ImageError;
 
-/// The default grid side (SPEC §3.6: 10 × 10, N = 100, an assumption).
+/// The default grid side (10 × 10, N = 100, an assumption).
 pub const DEFAULT_GRID: usize = 10;
 
-/// The characters of seed 003's L1 experiment, in order: 己 (jǐ), 已 (yǐ), 巳 (sì).
+/// The characters of Liang, Wu & Yu's L1 experiment, in order: 己 (jǐ), 已 (yǐ), 巳 (sì).
 pub const KANJI: [char; 3] = ['己', '已', '巳'];
 
-/// The letters of seed 003's L2 experiment, in order.
+/// The letters of Liang, Wu & Yu's L2 experiment, in order.
 pub const LETTERS: [char; 8] = ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H'];
 
 /// A bitmap font.
@@ -368,7 +368,7 @@ impl fmt::Display for HammingTable {
     }
 }
 
-/// The Hamming distances among 己 已 巳 that seed 003's L1 experiment relies on.
+/// The Hamming distances among 己 已 巳 that Liang, Wu & Yu's L1 experiment relies on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KanjiDistances {
     /// `H(己, 已)`.
@@ -522,7 +522,7 @@ pub fn chars(text: &str, opts: &RenderOptions) -> Result<GlyphSet> {
     render_set(Font::Unifont, &cs, opts)
 }
 
-/// The letters A–H ([`LETTERS`]) from a font; seed 003's sets A, AB, …, ABCDEFGH are the
+/// The letters A–H ([`LETTERS`]) from a font; Liang, Wu & Yu's sets A, AB, …, ABCDEFGH are the
 /// [`Patterns::prefix`]es of its patterns.
 pub fn letters(font: Font, opts: &RenderOptions) -> Result<GlyphSet> {
     render_set(font, &LETTERS, opts)

@@ -4,7 +4,7 @@
 //! - [`Patterns`]: `M` bipolar patterns of `N` components, checked on construction; seeded
 //!   random sets ([`Patterns::random`], [`Patterns::random_biased`]).
 //! - [`rules`]: one [`LearningRule`](rules::LearningRule) trait and a type per rule, each with
-//!   checked parameters: [`Hebbian`](rules::Hebbian) and its 0/1 form of seed 001
+//!   checked parameters: [`Hebbian`](rules::Hebbian) and its 0/1 form of Hopfield 1982
 //!   ([`HebbianBinary`](rules::HebbianBinary)), [`Projection`](rules::Projection) (Personnaz
 //!   pseudo-inverse, with the incremental Greville form), [`Storkey`](rules::Storkey), the
 //!   Liang–Wu–Yu [`FastRule`](rules::FastRule), their max-min linear program
@@ -22,10 +22,10 @@
 //!   mixture, spurious; fixed point, two-cycle or step limit) in `O(M N)` per probe; capacity
 //!   sweeps. Measured speed: `BENCHMARKS.md`.
 //! - [`image`]: patterns from PNG/JPEG images (grayscale, Otsu or fixed threshold, resize) and
-//!   back; the recall panel (stored | noisy | recalled) of seed 000.
+//!   back; the recall panel (stored | noisy | recalled).
 //! - [`glyphs`]: the papers' pattern sets drawn from bitmap fonts: 己 已 巳 (Unifont) and the
 //!   letters A–H (font8x8 or Unifont), on a grid of any size.
-//! - [`experiments`]: seed 003's experiments L1 and L2, and the comparison of the four designs
+//! - [`experiments`]: Liang, Wu & Yu's experiments L1 and L2, and the comparison of the four designs
 //!   on random patterns, as functions.
 //! - [`theory`]: the capacity results simulations are compared with — the Hebbian
 //!   retrieval overlap `m(α)` and critical load `α_c ≈ 0.138` (Amit, Gutfreund & Sompolinsky

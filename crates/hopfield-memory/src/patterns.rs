@@ -127,7 +127,7 @@ impl Patterns {
         DMatrix::from_fn(self.n(), self.m(), |i, u| self.value(u, i))
     }
 
-    /// The first `m` patterns (the sets A, AB, ABC, … of seed 003). `m` must be in `1..=M`.
+    /// The first `m` patterns (the sets A, AB, ABC, … of Liang, Wu & Yu). `m` must be in `1..=M`.
     pub fn prefix(&self, m: usize) -> Result<Self> {
         if m == 0 || m > self.m() {
             return Err(MemoryError::InvalidParams {

@@ -1,4 +1,4 @@
-//! Seed 003's experiments L1 (己 已 巳) and L2 (A, AB, …, ABCDEFGH), seed 000's recall panel
+//! Liang, Wu & Yu's experiments L1 (己 已 巳) and L2 (A, AB, …, ABCDEFGH), the recall panel
 //! and a capacity curve per learning rule.
 
 use std::fmt::Write as _;
@@ -128,7 +128,7 @@ pub fn run(def: &MemoryDef, ctx: &Context) -> anyhow::Result<()> {
     )?;
     bar.inc(1);
 
-    // Seed 000's figure: store the letters, corrupt each, recall, draw the panel.
+    // The classic demonstration (Hopfield 1982): store the letters, corrupt each, recall, draw the panel.
     let panel_set = letters(Font::Font8x8, &RenderOptions::square(def.panel_grid))?;
     let patterns = &panel_set.patterns;
     let net = Projection::default().learn(patterns)?;
@@ -328,7 +328,7 @@ pub fn report(def: &MemoryDef, record: &Path, md: &mut String) -> anyhow::Result
     }
     let _ = writeln!(
         md,
-        "\n### Recall panel (seed 000): letters A–H, projection rule, {:.0} % of pixels flipped\n\n\
+        "\n### Recall panel (Hopfield 1982): letters A–H, projection rule, {:.0} % of pixels flipped\n\n\
          {} of {} recalled exactly.\n\n![stored | noisy | recalled](figures/recall-panel.png)\n",
         def.panel_noise * 100.0,
         r.panel_recalled.0,

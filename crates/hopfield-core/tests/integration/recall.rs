@@ -65,7 +65,7 @@ fn stored_patterns_are_fixed_points_and_are_recalled() {
     }
 }
 
-/// The same memory as a 0/1 network (seed 001's setting) recalls the same patterns.
+/// The same memory as a 0/1 network (Hopfield's (1982) setting) recalls the same patterns.
 #[test]
 fn binary_equivalent_recalls_the_same_patterns() {
     let stored = patterns(99);

@@ -7,7 +7,7 @@ use super::LearningRule;
 use crate::error::Result;
 use crate::patterns::Patterns;
 
-/// Liang, Wu & Yu's fast rule (seed 003; SPEC §3.4): `W_ij = +1` if `x_i^u x_j^u = +1` for
+/// Liang, Wu & Yu's fast rule: `W_ij = +1` if `x_i^u x_j^u = +1` for
 /// every pattern, `−1` if it is `−1` for every pattern, `0` otherwise; so `W_ii = 1`.
 ///
 /// Every pattern is stored with `γ_i^u = n_i = #{j : x_i^u x_j^u constant over u}` and

@@ -1,4 +1,4 @@
-//! The Hebbian (outer-product) rule, ±1 and seed 001's 0/1 form with thresholds.
+//! The Hebbian (outer-product) rule, ±1 and Hopfield's (1982) 0/1 form with thresholds.
 
 use hopfield_core::nalgebra::DMatrix;
 use hopfield_core::{Dense, DiagonalPolicy, Encoding, LowRank, Network};
@@ -8,7 +8,7 @@ use crate::error::Result;
 use crate::patterns::Patterns;
 
 /// Hebb's rule for ±1 patterns: `W_ij = s Σ_u x_i^u x_j^u` for `i ≠ j`, `W_ii = 0`
-/// (Hopfield 1982; SPEC §3.1).
+/// (Hopfield 1982).
 ///
 /// By default `s = 1`: the weights are the integers `Σ_u x_i^u x_j^u`, every local field of a
 /// ±1 state is an exact integer, and a field that is mathematically zero is exactly `0.0`, so
@@ -130,10 +130,9 @@ impl LearningRule for Hebbian {
     }
 }
 
-/// Seed 001's Hebbian rule for 0/1 neurons: with `X = (x + 1)/2`,
+/// Hopfield's (1982) Hebbian rule for 0/1 neurons: with `X = (x + 1)/2`,
 /// `s_ij = Σ_u (X_i^u − ½)(X_j^u − ½)` for `i ≠ j`, `s_ii = 0`, and thresholds
-/// `h_i = ½ Σ_j s_ij`; the network is [`Encoding::Binary`] with bias `b = −h`
-/// (SPEC §2.1).
+/// `h_i = ½ Σ_j s_ij`; the network is [`Encoding::Binary`] with bias `b = −h`.
 ///
 /// Its local field is `u_i = Σ_j s_ij (X_j − ½)`, an eighth of the unnormalised ±1 Hebbian
 /// field (`Hebbian { normalize: false }`, the default). Both are computed exactly (multiples of

@@ -50,7 +50,7 @@ pub enum LpBackend {
     Clarabel,
 }
 
-/// The max-min learning rule as a linear program (Liang, Wu & Yu; SPEC §3.3):
+/// The max-min learning rule as a linear program (Liang, Wu & Yu):
 /// `W* = argmax_W min_{u,i} ½ x_i^u Σ_j W_ij x_j^u` subject to `W = Wᵀ`, `|W_ij| ≤ 1`.
 ///
 /// The diagonal is free in the LP; since raising `W_ii` raises every `γ_i^u`, the returned

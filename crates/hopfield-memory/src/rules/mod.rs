@@ -5,15 +5,15 @@
 //!
 //! | rule | type | diagonal | source |
 //! |---|---|---|---|
-//! | Hebb, ±1 | [`Hebbian`] | zero | Hopfield 1982; SPEC §3.1 |
-//! | Hebb, 0/1 with thresholds | [`HebbianBinary`] | zero | seed 001; SPEC §2.1 |
-//! | projection (pseudo-inverse) | [`Projection`], [`ProjectionBuilder`] | self-coupling or zero | Personnaz, Guyon & Dreyfus 1986; SPEC §4 |
+//! | Hebb, ±1 | [`Hebbian`] | zero | Hopfield 1982 |
+//! | Hebb, 0/1 with thresholds | [`HebbianBinary`] | zero | Hopfield 1982 |
+//! | projection (pseudo-inverse) | [`Projection`], [`ProjectionBuilder`] | self-coupling or zero | Personnaz, Guyon & Dreyfus 1986 |
 //! | Storkey | [`Storkey`] | zero | Storkey 1997 |
-//! | fast (outer-product agreement) | [`FastRule`] | 1 | Liang, Wu & Yu (seed 003); SPEC §3.4 |
+//! | fast (outer-product agreement) | [`FastRule`] | 1 | Liang, Wu & Yu |
 //! | max-min LP (exact, certified gap) | [`MaxMinLp`] | 1 (free in the LP, set to 1 after solving) | Liang, Wu & Yu |
-//! | constrained perceptron | [`ConstrainedPerceptron`] | 1 | Liang, Wu & Yu; SPEC §3.5 |
-//! | minover (optimal stability) | [`KrauthMezard`] | zero | Krauth & Mézard 1987; SPEC §4 |
-//! | perceptron with margin κ | [`Gardner`] | zero | Gardner 1988; SPEC §4 |
+//! | constrained perceptron | [`ConstrainedPerceptron`] | 1 | Liang, Wu & Yu |
+//! | minover (optimal stability) | [`KrauthMezard`] | zero | Krauth & Mézard 1987 |
+//! | perceptron with margin κ | [`Gardner`] | zero | Gardner 1988 |
 //!
 //! All rules work on ±1 patterns; [`HebbianBinary`] returns a 0/1 ([`Encoding::Binary`](hopfield_core::Encoding::Binary))
 //! network, every other rule a ±1 network with zero biases. Liang–Wu–Yu dynamics use

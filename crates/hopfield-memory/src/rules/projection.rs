@@ -10,7 +10,7 @@ use crate::error::{MemoryError, Result};
 use crate::patterns::Patterns;
 
 /// The projection rule: `W = X X⁺`, the orthogonal projector onto the span of the patterns
-/// (`X` is `N × M`, column `u` = pattern `u`; SPEC §4).
+/// (`X` is `N × M`, column `u` = pattern `u`).
 ///
 /// `W x^u = x^u` for every pattern in the span, so every pattern is a fixed point with
 /// `γ_i^u = 1`. `X⁺` comes from an SVD, so linearly dependent sets are accepted (their span
@@ -168,7 +168,7 @@ impl LearningRule for Projection {
 }
 
 /// The incremental (Greville) form of the projection rule: adding pattern `x` sets
-/// `e = x − W x` and, when `e ≠ 0`, `W ← W + e eᵀ / (eᵀe)` (SPEC §4). After adding a set of
+/// `e = x − W x` and, when `e ≠ 0`, `W ← W + e eᵀ / (eᵀe)`. After adding a set of
 /// patterns, `W` equals [`Projection`]'s `X X⁺` up to rounding. Each addition costs `O(N²)`.
 ///
 /// ```

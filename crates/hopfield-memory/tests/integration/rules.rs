@@ -402,7 +402,7 @@ fn l1_on_a_ji_like_set() {
     assert!(by("fast").all_stored);
     assert!(by("constrained_perceptron").all_stored);
     assert!(by("krauth_mezard").error.is_some());
-    // SPEC §3.6: γ_k^己 + γ_k^已 = 2 W_kk = 2 forces F^u = ½ under both algorithms.
+    // γ_k^己 + γ_k^已 = 2 W_kk = 2 forces F^u = ½ under both algorithms.
     for s in [r.fast, r.perceptron] {
         assert!(
             (s.f_min - 0.5).abs() < 1e-9 && (s.f_max - 0.5).abs() < 1e-9,
