@@ -6,3 +6,4 @@ mod operators;
 mod problems;
 mod search;
 mod tsplib;
+mod tunnel_readings;
