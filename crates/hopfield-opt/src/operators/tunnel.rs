@@ -664,7 +664,12 @@ impl Tunnel {
                 None => dynamics.state().clone(),
             };
             self.apply_candidate(&mut cand, shape, dims.clone(), rng);
-            let de = Self::energy_of(dynamics, &cand, &mut self.product) - current;
+            // A candidate no neuron differs in is the current state: ΔE = 0 exactly.
+            let de = if self.flips.is_empty() {
+                0.0
+            } else {
+                Self::energy_of(dynamics, &cand, &mut self.product) - current
+            };
             stats.energy_evaluations += 1;
             stats.flips += self.flips.len() as u64;
             if self.replaces(de, best, &mut n_tied, rng) {
@@ -678,14 +683,19 @@ impl Tunnel {
         let (Some(de), Some(state)) = (best, self.best_state.take()) else {
             return Attempt::default();
         };
-        if dynamics.reset(state).is_err() {
-            // Unreachable: the candidate is a copy of the dynamics' own state.
-            return Attempt::default();
-        }
         std::mem::swap(&mut self.flips, &mut self.best_flips);
+        let changed = Self::net_change(&self.flips, &mut self.parity);
+        if changed {
+            if dynamics.reset(state).is_err() {
+                // Unreachable: the candidate is a copy of the dynamics' own state.
+                return Attempt::default();
+            }
+        } else {
+            self.candidate = Some(state);
+        }
         Attempt {
             accepted: true,
-            changed: Self::net_change(&self.flips, &mut self.parity),
+            changed,
             improved: de < -self.config.tolerance,
         }
     }

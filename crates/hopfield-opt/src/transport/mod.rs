@@ -347,18 +347,30 @@ impl Couplings for TransportCouplings {
                 }
             }
         }
-        for (i, o) in out.iter_mut().enumerate() {
-            let (x, y, kk) = self.split(i);
-            let u = self.units[kk];
-            let s = state[i];
-            let demand_side = if self.per_unit {
-                suppliers[y * k + kk] - s
+        // Cell by cell (no index arithmetic per neuron: this runs once per candidate when the
+        // tunnel operator scores candidates from scratch).
+        let (a, b, f) = (self.a, self.b, self.f);
+        for (cell, (out_cell, s_cell)) in out
+            .chunks_exact_mut(k)
+            .zip(state.chunks_exact(k))
+            .enumerate()
+        {
+            let (x, y) = (cell / q, cell % q);
+            let (row, cnt) = (rows[x], count[cell]);
+            if self.per_unit {
+                for ((o, &s), (&u, &sup)) in out_cell
+                    .iter_mut()
+                    .zip(s_cell)
+                    .zip(self.units.iter().zip(&suppliers[y * k..(y + 1) * k]))
+                {
+                    *o = -a * u * (row - u * s) - b * u * (sup - s) - f * (cnt - s);
+                }
             } else {
-                cols[y] - u * s
-            };
-            *o = -self.a * u * (rows[x] - u * s)
-                - self.b * u * demand_side
-                - self.f * (count[x * q + y] - s);
+                let col = cols[y];
+                for ((o, &s), &u) in out_cell.iter_mut().zip(s_cell).zip(&self.units) {
+                    *o = -a * u * (row - u * s) - b * u * (col - u * s) - f * (cnt - s);
+                }
+            }
         }
     }
 }
