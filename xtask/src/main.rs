@@ -100,7 +100,10 @@ fn reproduce_tables(args: &[String]) -> anyhow::Result<()> {
             root.join("benchmarks/record/full")
         }
     });
-    if only.as_deref().is_none_or(|o| o == "tsp") {
+    if only
+        .as_deref()
+        .is_none_or(|o| o == "tsp" || o == "readings")
+    {
         let mut fetch_args: Vec<String> = Vec::new();
         if let Some(dir) = &from {
             fetch_args.extend(["--from".to_string(), dir.display().to_string()]);

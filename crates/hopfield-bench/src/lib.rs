@@ -30,7 +30,7 @@ pub use hopfield_memory;
 pub use hopfield_opt;
 
 /// The tables, in report order, with their definition files.
-pub const TABLES: [&str; 4] = ["tsp", "queens", "hitchcock", "memory"];
+pub const TABLES: [&str; 5] = ["tsp", "queens", "hitchcock", "readings", "memory"];
 
 /// What a run was asked to do (stored in the record; a resumed run must ask the same).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -119,6 +119,9 @@ pub fn run_all(paths: &Paths, options: &RunOptions, only: Option<&str>) -> anyho
             "hitchcock" => {
                 experiments::hitchcock::run(&defs::load(&def_path(&defs, "hitchcock"))?, &ctx)?;
             }
+            "readings" => {
+                experiments::readings::run(&defs::load(&def_path(&defs, "readings"))?, &ctx)?;
+            }
             _ => experiments::memory::run(&defs::load(&def_path(&defs, "memory"))?, &ctx)?,
         }
     }
@@ -186,6 +189,15 @@ pub fn write_report(record: &Path) -> anyhow::Result<()> {
                     &defs::load(&def_path(&defs, "hitchcock"))?,
                     record,
                     options.quick,
+                    &mut md,
+                )
+            }),
+            "readings" => record.join("readings.references.json").exists().then(|| {
+                experiments::readings::report(
+                    &defs::load(&def_path(&defs, "readings"))?,
+                    record,
+                    options.quick,
+                    options.trials,
                     &mut md,
                 )
             }),

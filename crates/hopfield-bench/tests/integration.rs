@@ -49,13 +49,17 @@ fn quick_run(threads: usize, out: &Path, datasets: &Path) {
 }
 
 /// The files that must not depend on the thread count (not wall times or provenance).
-const RECORDS: [&str; 6] = [
+const RECORDS: [&str; 10] = [
     "tsp.jsonl",
     "tsp.references.json",
     "queens.jsonl",
     "hitchcock.jsonl",
     "hitchcock.optima.json",
     "memory.json",
+    "readings-tsp.jsonl",
+    "readings-queens.jsonl",
+    "readings-hitchcock.jsonl",
+    "readings.references.json",
 ];
 
 #[test]
@@ -83,6 +87,10 @@ fn quick_reproduction_has_every_table_and_is_thread_count_independent() {
         "### L2: A, AB",
         "### Recall panel",
         "### Capacity",
+        "## Readings of T",
+        "### Finalists at the paper's protocol",
+        "### The best reading beside the paper",
+        "### Conclusion",
     ] {
         assert!(report.contains(heading), "the report has no {heading:?}");
     }
@@ -101,6 +109,10 @@ fn quick_reproduction_has_every_table_and_is_thread_count_independent() {
         "recall-panel.png",
         "capacity.svg",
         "capacity-fixed.svg",
+        "readings-tsp-burma14.svg",
+        "readings-queens-solved.svg",
+        "readings-queens-counts.svg",
+        "readings-hitchcock-2.svg",
     ] {
         let path = one.path().join("figures").join(figure);
         assert!(path.exists(), "figure {figure} is missing");
