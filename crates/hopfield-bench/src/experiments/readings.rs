@@ -2153,7 +2153,13 @@ fn implications(def: &ReadingsDef, views: &[(&View<'_>, &[(Reading, Score)])], m
         md,
         "| published count | improved | changed | accepted | attempts |\n|---|---|---|---|---|"
     );
-    let cell = |x: &(f64, String)| format!("{:.1} ({})", x.0, x.1);
+    let cell = |x: &(f64, String)| {
+        if x.0 < 10.0 {
+            format!("{:.3} ({})", x.0, x.1)
+        } else {
+            format!("{:.1} ({})", x.0, x.1)
+        }
+    };
     let mut rows: Vec<(String, f64, Most)> = Vec::new();
     for exp in &def.paper.hitchcock {
         let Some(count) = exp.tunnel.tunnel_count else {
@@ -2164,7 +2170,8 @@ fn implications(def: &ReadingsDef, views: &[(&View<'_>, &[(Reading, Score)])], m
             for (r, _) in readings.iter() {
                 if let Some(rows) = view.hitchcock_rows(exp.id, &r.dynamics_key(), r) {
                     let counts: Vec<Counts> = rows.iter().map(|x| x.counts).collect();
-                    most.add(&counts, 1.0, &r.dynamics_key());
+                    let who = format!("{}, {}", r.dynamics_key(), letter_of_encoding(r.hitchcock));
+                    most.add(&counts, 1.0, &who);
                 }
             }
         }
@@ -2251,11 +2258,43 @@ fn implications(def: &ReadingsDef, views: &[(&View<'_>, &[(Reading, Score)])], m
         md,
         "\n(Reading codes: ties K/T/R = keep/take/random; trigger E/F/S = \
          every step/fixed point/stalled; order A/B = after/before; composition L/P/O = \
-         literal/per dimension/one dimension; sets S/N = slices/neurons; then λ and τ.) \
+         literal/per dimension/one dimension; sets S/N = slices/neurons; then λ and τ; Hitchcock \
+         encodings U/O/A = unary/one-hot/unit assignment.) \
          Within 80 % of the published count:\n"
     );
     for w in words {
         let _ = writeln!(md, "{w}");
+    }
+    // The lowest Hitchcock costs any reading reached, against the paper and the LP optimum.
+    for exp in &def.paper.hitchcock {
+        let mut lowest: Option<(f64, f64, String)> = None;
+        for (view, readings) in views {
+            for (r, _) in readings.iter() {
+                if let Some(rows) = view.hitchcock_rows(exp.id, &r.dynamics_key(), r) {
+                    let avg = mean(rows.iter().map(|x| x.cost));
+                    let best = rows.iter().map(|x| x.cost).fold(f64::INFINITY, f64::min);
+                    if lowest.as_ref().is_none_or(|l| avg < l.0) {
+                        lowest = Some((avg, best, r.describe()));
+                    }
+                }
+            }
+        }
+        if let Some((avg, best, who)) = lowest {
+            let lp = views
+                .first()
+                .and_then(|(v, _)| v.refs.hitchcock.get(&exp.id).copied())
+                .unwrap_or(f64::NAN);
+            let _ = writeln!(
+                md,
+                "- Hitchcock {}: the lowest mean cost of any reading is {avg:.1} (its best trial \
+                 {best:.0}; {who}); the paper reports {} and {}, within {:.0} % of the LP \
+                 optimum {lp}.",
+                exp.id,
+                exp.tunnel.average,
+                exp.tunnel.best,
+                100.0 * (exp.tunnel.average / lp - 1.0)
+            );
+        }
     }
     md.push('\n');
 }
@@ -2300,6 +2339,25 @@ fn conclusion(
                 passing.join(", ")
             }
         );
+    }
+    let _ = writeln!(md, "\nThe closest finalist on each problem:\n");
+    for (k, name) in PROBLEMS.iter().enumerate() {
+        let closest = p
+            .finals
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (r, s))| s.problems[k].map(|x| (i, r, x)))
+            .min_by(|a, b| a.2.rms.total_cmp(&b.2.rms));
+        if let Some((i, r, x)) = closest {
+            let _ = writeln!(
+                md,
+                "- {name}: #{} (RMS z {:.2}{}): {}",
+                i + 1,
+                x.rms,
+                if x.pass() { ", within trial noise" } else { "" },
+                r.describe()
+            );
+        }
     }
     let mut labels: Vec<String> = Vec::new();
     for (_, s) in &p.finals {
@@ -2487,6 +2545,50 @@ mod tests {
                 n
             );
         }
+    }
+
+    #[test]
+    fn leaders_are_distinct_readings_of_t_overall_then_per_problem() {
+        let score = |parts: [f64; 3]| {
+            Score::from_numbers(
+                parts
+                    .iter()
+                    .enumerate()
+                    .map(|(problem, &z)| Number {
+                        problem,
+                        label: format!("p{problem}"),
+                        ours: 0.0,
+                        paper: 0.0,
+                        z,
+                    })
+                    .collect(),
+            )
+        };
+        let base = Reading::default();
+        let other_p = Reading {
+            p_init: 0.2,
+            ..base.clone()
+        };
+        let take = Reading {
+            ties: TieBreak::Take,
+            ..base.clone()
+        };
+        let random = Reading {
+            ties: TieBreak::Random,
+            ..base.clone()
+        };
+        // Sorted by total: base, other_p (same T), take, random (best on problem 2 alone).
+        let ranked = vec![
+            (base.clone(), score([1.0, 1.0, 1.0])),
+            (other_p, score([1.0, 1.0, 1.1])),
+            (take.clone(), score([2.0, 2.0, 2.0])),
+            (random.clone(), score([5.0, 5.0, 0.5])),
+        ];
+        assert_eq!(distinct_t(&ranked).len(), 3);
+        let top2 = leaders(&ranked, 2, 0);
+        assert_eq!(top2, vec![base.clone(), take.clone()]);
+        let with_best = leaders(&ranked, 2, 1);
+        assert_eq!(with_best, vec![base, take, random]);
     }
 
     #[test]
