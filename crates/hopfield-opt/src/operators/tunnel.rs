@@ -122,7 +122,8 @@ pub enum Trigger {
     /// At every time step.
     EveryStep,
     /// Only when the state is a fixed point of the neuron update (no neuron would change):
-    /// T as an escape from a converged network.
+    /// T as an escape from a converged network. The check scans the fields, `O(N)` per turn
+    /// (it stops at the first neuron that would change).
     FixedPoint,
     /// Only when the step's neuron update changed nothing (the drawn neuron was stable).
     Stalled,
@@ -158,7 +159,8 @@ pub enum LambdaRule {
     /// [`TunnelConfig::lambda`] sets.
     Fixed,
     /// Every set of the dimension (`λ = ν_d` slices, or every neuron of the slice): an
-    /// operation is a random derangement of all of them. [`TunnelConfig::lambda`] is unused.
+    /// operation is a random derangement of all of them (`O(N)` per operation on slices,
+    /// `O(N / ν_d)` on the neurons of one). [`TunnelConfig::lambda`] is unused.
     All,
 }
 
