@@ -233,17 +233,17 @@ impl Grid {
         out
     }
 
-    /// The readings one factor away from `seed` (each listed value that differs from the
-    /// seed's), in a fixed order.
-    pub fn neighbours(&self, seed: &Reading) -> Vec<Reading> {
+    /// The readings one factor away from `centre` (each listed value that differs from the
+    /// centre's), in a fixed order.
+    pub fn neighbours(&self, centre: &Reading) -> Vec<Reading> {
         let mut out = Vec::new();
         macro_rules! vary {
             ($field:ident) => {
                 for v in &self.$field {
-                    if *v != seed.$field {
+                    if *v != centre.$field {
                         out.push(Reading {
                             $field: v.clone(),
-                            ..seed.clone()
+                            ..centre.clone()
                         });
                     }
                 }
@@ -351,9 +351,9 @@ pub struct ReadingsDef {
     /// Finalists run at the paper's protocol (besides presets marked `full`).
     pub finalists: usize,
     /// Best grid readings whose neighbourhoods are screened.
-    pub neighbour_seeds: usize,
+    pub neighbour_centres: usize,
     /// Besides the best overall, the best readings of each problem alone (by its own part of
-    /// the distance) seed neighbourhoods and join the finalists.
+    /// the distance) are centres of neighbourhoods and join the finalists.
     pub per_problem: usize,
     /// The screen.
     pub screen: Stage,
@@ -372,8 +372,8 @@ pub struct ReadingsDef {
     pub quick_grid: Grid,
     /// `--quick`: finalists.
     pub quick_finalists: usize,
-    /// `--quick`: neighbourhood seeds.
-    pub quick_neighbour_seeds: usize,
+    /// `--quick`: centres of neighbourhoods.
+    pub quick_neighbour_centres: usize,
     /// `--quick`: best readings per problem.
     pub quick_per_problem: usize,
     /// Named readings, always screened.
@@ -690,7 +690,7 @@ struct Setup {
     full: Stage,
     grid: Grid,
     finalists: usize,
-    neighbour_seeds: usize,
+    neighbour_centres: usize,
     per_problem: usize,
 }
 
@@ -710,7 +710,7 @@ fn setup(def: &ReadingsDef, quick: bool, trials: Option<usize>) -> Setup {
             full: over(&def.quick_full),
             grid: def.quick_grid.clone(),
             finalists: def.quick_finalists,
-            neighbour_seeds: def.quick_neighbour_seeds,
+            neighbour_centres: def.quick_neighbour_centres,
             per_problem: def.quick_per_problem,
         }
     } else {
@@ -719,7 +719,7 @@ fn setup(def: &ReadingsDef, quick: bool, trials: Option<usize>) -> Setup {
             full: over(&def.full),
             grid: def.grid.clone(),
             finalists: def.finalists,
-            neighbour_seeds: def.neighbour_seeds,
+            neighbour_centres: def.neighbour_centres,
             per_problem: def.per_problem,
         }
     }
@@ -816,8 +816,8 @@ fn leaders(ranked: &[(Reading, Score)], overall: usize, per_problem: usize) -> V
 fn second_screen(def: &ReadingsDef, s: &Setup, ranked: &[(Reading, Score)]) -> Vec<Reading> {
     let first: Vec<Reading> = ranked.iter().map(|x| x.0.clone()).collect();
     let mut out = Vec::new();
-    for seed in leaders(ranked, s.neighbour_seeds, s.per_problem).iter() {
-        for r in def.neighbours.neighbours(seed) {
+    for centre in leaders(ranked, s.neighbour_centres, s.per_problem).iter() {
+        for r in def.neighbours.neighbours(centre) {
             if !first.iter().any(|x| x.key() == r.key()) {
                 push_unique(&mut out, r);
             }
@@ -1251,7 +1251,7 @@ mod tests {
         assert_eq!(keys.len(), 8, "keys name readings uniquely");
         assert_eq!(Grid::default().expand(), vec![Reading::default()]);
         let around = grid.neighbours(&Reading::default());
-        // Take, one dimension, λ = all: the seed's own values are skipped.
+        // Take, one dimension, λ = all: the centre's own values are skipped.
         assert_eq!(around.len(), 3);
         for r in &around {
             let differs = [

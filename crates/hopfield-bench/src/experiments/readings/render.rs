@@ -658,7 +658,8 @@ fn conclusion(
             && n.z.abs() > 3.0
         {
             unreached.push(format!(
-                "{label}: paper {}, closest finalist {} (z = {:+.1})",
+                "{} {label}: paper {}, closest finalist {} (z = {:+.1})",
+                PROBLEMS[n.problem],
                 fmt(Some(n.paper), 2),
                 fmt(Some(n.ours), 2),
                 n.z
