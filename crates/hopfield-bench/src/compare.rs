@@ -118,10 +118,19 @@ fn read(path: &Path) -> Option<String> {
 }
 
 /// Per-table files: the rows and the files derived from the instances alone.
-const TABLE_FILES: [(&str, &[&str]); 4] = [
+const TABLE_FILES: [(&str, &[&str]); 5] = [
     ("tsp", &["tsp.jsonl", "tsp.references.json"]),
     ("queens", &["queens.jsonl"]),
     ("hitchcock", &["hitchcock.jsonl", "hitchcock.optima.json"]),
+    (
+        "readings",
+        &[
+            "readings-tsp.jsonl",
+            "readings-queens.jsonl",
+            "readings-hitchcock.jsonl",
+            "readings.references.json",
+        ],
+    ),
     ("memory", &["memory.json"]),
 ];
 

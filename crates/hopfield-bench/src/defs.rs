@@ -796,6 +796,8 @@ pub struct Definitions {
     pub queens: QueensDef,
     /// `hitchcock.toml`.
     pub hitchcock: HitchcockDef,
+    /// `readings.toml`.
+    pub readings: crate::experiments::readings::ReadingsDef,
     /// `memory.toml`.
     pub memory: MemoryDef,
 }
@@ -813,12 +815,13 @@ fn load_checked<T: for<'de> Deserialize<'de>>(
 }
 
 impl Definitions {
-    /// Loads and validates the four definition files of `dir`.
+    /// Loads and validates the definition files of `dir`.
     pub fn load(dir: &Path) -> anyhow::Result<Definitions> {
         Ok(Definitions {
             tsp: load_checked(dir, "tsp", TspDef::validate)?,
             queens: load_checked(dir, "queens", QueensDef::validate)?,
             hitchcock: load_checked(dir, "hitchcock", HitchcockDef::validate)?,
+            readings: load_checked(dir, "readings", crate::experiments::readings::check)?,
             memory: load_checked(dir, "memory", MemoryDef::validate)?,
         })
     }

@@ -41,7 +41,16 @@ use crate::defs::Definitions;
 use crate::shard::Shard;
 
 /// The tables, in report order, with their definition files.
-pub const TABLES: [&str; 4] = ["tsp", "queens", "hitchcock", "memory"];
+pub const TABLES: [&str; 5] = ["tsp", "queens", "hitchcock", "readings", "memory"];
+
+/// The file whose presence says that a table has rows in a record.
+fn table_file(table: &str) -> String {
+    match table {
+        "memory" => "memory.json".to_string(),
+        "readings" => "readings.references.json".to_string(),
+        _ => format!("{table}.jsonl"),
+    }
+}
 
 /// What a run was asked to do (stored in the record; a resumed run must ask the same).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -198,6 +207,9 @@ pub fn run_all(paths: &Paths, options: &RunOptions, only: Option<&str>) -> anyho
             "tsp" => experiments::tsp::run(&defs.tsp, &ctx)?,
             "queens" => experiments::queens::run(&defs.queens, &ctx)?,
             "hitchcock" => experiments::hitchcock::run(&defs.hitchcock, &ctx)?,
+            // Its stages depend on each other's results: run whole, by the first shard.
+            "readings" if shard.index != 1 => {}
+            "readings" => experiments::readings::run(&defs.readings, &ctx)?,
             // Not made of trials: computed once, by the first shard.
             _ if progress.has("memory") || shard.index != 1 => {}
             _ => experiments::memory::run(&defs.memory, &ctx)?,
@@ -276,12 +288,7 @@ pub fn write_report(record: &Path, reference: Option<&Path>) -> anyhow::Result<(
     let mut missing = Vec::new();
     let mut interrupted = Vec::new();
     for table in TABLES {
-        let file = if table == "memory" {
-            "memory.json".to_string()
-        } else {
-            format!("{table}.jsonl")
-        };
-        if !record.join(&file).exists() {
+        if !record.join(table_file(table)).exists() {
             missing.push(table);
             continue;
         }
@@ -307,6 +314,13 @@ pub fn write_report(record: &Path, reference: Option<&Path>) -> anyhow::Result<(
                 options.quick,
                 &mut md,
             ),
+            "readings" => experiments::readings::report(
+                &defs::load(&def_path(&defs, "readings"))?,
+                record,
+                options.quick,
+                options.trials,
+                &mut md,
+            ),
             _ => experiments::memory::report(
                 &defs::load(&def_path(&defs, "memory"))?,
                 record,
@@ -321,7 +335,7 @@ pub fn write_report(record: &Path, reference: Option<&Path>) -> anyhow::Result<(
             "## Not run\n\n{}{}\n",
             missing.join(", "),
             if options.shard.is_some_and(|s| s.index != 1) && missing.contains(&"memory") {
-                " (the memory tables are computed by shard 1)"
+                " (the memory tables and the readings study are computed by shard 1)"
             } else {
                 ""
             }

@@ -3,7 +3,8 @@
 //!
 //! Shard `K/N` runs trial `t` of every cell when `t % N == K − 1`, with the seed the unsharded
 //! run gives that trial, so its rows are exactly the unsharded rows it owns. Only shard 1 runs
-//! the memory tables (they are not made of trials). [`merge`] checks that every shard finished,
+//! the memory tables (they are not made of trials) and the readings study (each of its stages
+//! depends on the results of the one before). [`merge`] checks that every shard finished,
 //! ran the same commit, options and definitions, then interleaves the rows cell by cell in
 //! trial order: the per-trial files of the merged record are byte-identical to those of an
 //! unsharded run.
@@ -80,8 +81,18 @@ const TRIAL_TABLES: [&str; 3] = ["tsp", "queens", "hitchcock"];
 /// Files every shard computes in full; they must agree.
 const SHARED_FILES: [&str; 2] = ["tsp.references.json", "hitchcock.optima.json"];
 
-/// Files of the memory tables, written by shard 1 only.
-const MEMORY_FILES: [&str; 2] = ["memory.json", "figures/recall-panel.png"];
+/// Files of the memory tables and the readings study, written by shard 1 only.
+const SHARD1_FILES: [&str; 9] = [
+    "memory.json",
+    "figures/recall-panel.png",
+    "readings.references.json",
+    "readings-tsp.jsonl",
+    "readings-tsp.times.jsonl",
+    "readings-queens.jsonl",
+    "readings-queens.times.jsonl",
+    "readings-hitchcock.jsonl",
+    "readings-hitchcock.times.jsonl",
+];
 
 /// The cell and trial of a row, parsed from its line (the line itself is kept as is).
 #[derive(Deserialize)]
@@ -320,7 +331,7 @@ pub fn merge(shard_dirs: &[PathBuf], out: &Path) -> anyhow::Result<()> {
         let file = format!("definitions/{table}.toml");
         std::fs::copy(first.dir.join(&file), tmp.join(&file))?;
     }
-    for file in SHARED_FILES.iter().chain(&MEMORY_FILES) {
+    for file in SHARED_FILES.iter().chain(&SHARD1_FILES) {
         std::fs::copy(first.dir.join(file), tmp.join(file))
             .with_context(|| format!("cannot copy {file} of shard 1"))?;
     }

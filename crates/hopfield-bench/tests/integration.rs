@@ -42,7 +42,7 @@ fn run_with(threads: usize, paths: &Paths, options: &RunOptions) {
 
 /// The files that must not depend on the thread count or sharding (not wall times or
 /// provenance).
-const RECORDS: [&str; 7] = [
+const RECORDS: [&str; 11] = [
     "tsp.jsonl",
     "tsp.references.json",
     "queens.jsonl",
@@ -50,6 +50,10 @@ const RECORDS: [&str; 7] = [
     "hitchcock.optima.json",
     "memory.json",
     "run-options.json",
+    "readings-tsp.jsonl",
+    "readings-queens.jsonl",
+    "readings-hitchcock.jsonl",
+    "readings.references.json",
 ];
 
 fn assert_same_records(a: &Path, b: &Path, what: &str) {
@@ -83,6 +87,10 @@ fn quick_reproduction_is_offline_thread_count_independent_and_shardable() {
         "### L2: A, AB",
         "### Recall panel",
         "### Capacity",
+        "## Readings of T",
+        "### Finalists at the paper's protocol",
+        "### The best reading beside the paper",
+        "### Conclusion",
     ] {
         assert!(report.contains(heading), "the report has no {heading:?}");
     }
@@ -108,6 +116,10 @@ fn quick_reproduction_is_offline_thread_count_independent_and_shardable() {
         "recall-panel.png",
         "capacity.svg",
         "capacity-fixed.svg",
+        "readings-tsp-burma14.svg",
+        "readings-queens-solved.svg",
+        "readings-queens-counts.svg",
+        "readings-hitchcock-2.svg",
     ] {
         let path = one.path().join("figures").join(figure);
         assert!(path.exists(), "figure {figure} is missing");

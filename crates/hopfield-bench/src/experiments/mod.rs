@@ -3,6 +3,7 @@
 pub mod hitchcock;
 pub mod memory;
 pub mod queens;
+pub mod readings;
 pub mod tsp;
 
 use std::path::PathBuf;

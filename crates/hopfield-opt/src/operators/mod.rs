@@ -36,4 +36,7 @@ pub use spin::{AnnealConfig, SpinAnneal, SpinTabu, TabuConfig};
 pub use tour_ils::{IlsConfig, IlsFamily, TourIls};
 pub use transport_cycles::{TransportCycles, TransportFamily};
 pub use tsp_moves::{TourFamily, TourMoves};
-pub use tunnel::{Tunnel, TunnelConfig, TunnelVariant, permute_slices};
+pub use tunnel::{
+    Counting, Evaluation, LambdaRule, MAX_OPERATIONS_PER_STEP, MAX_RHO, MAX_TAU, Order, Sets,
+    TieBreak, Trigger, Tunnel, TunnelConfig, TunnelCounts, TunnelVariant, permute_slices,
+};

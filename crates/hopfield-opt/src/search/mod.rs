@@ -61,6 +61,19 @@ pub trait SearchOperator: Clone + Send + Sync {
         false
     }
 
+    /// Called once before the first time step, with the number of steps to come (default:
+    /// nothing). An operator may reset per-run counters here, or take a turn on the initial
+    /// state (the tunnel operator does when it acts before each neuron update).
+    fn begin<C: Couplings, R: Rng + ?Sized>(
+        &mut self,
+        _dynamics: &mut Dynamics<'_, C>,
+        _shape: &Shape,
+        _t_max: u64,
+        _rng: &mut R,
+        _stats: &mut OperatorStats,
+    ) {
+    }
+
     /// One turn: may flip neurons of `dynamics` (keeping its fields and energy current) and
     /// must count what it did in `stats`.
     fn step<C: Couplings, R: Rng + ?Sized>(
@@ -259,6 +272,7 @@ where
         (report.steps, reason)
     } else {
         let n = shape.len();
+        operator.begin(&mut dynamics, shape, config.t_max, rng, &mut stats);
         let mut step = 0u64;
         let reason = loop {
             if step >= config.t_max {

@@ -9,7 +9,14 @@
 //!   on and any `k` of them are interchangeable;
 //! - [`TransportEncoding::OneHot`] (the alternative SPEC §6.3 names): `u_k = k`, plus
 //!   `(F/2) Σ_xy n_xy (n_xy − 1)` with `n_xy = Σ_k v_xyk`, which drives each cell to at most
-//!   one neuron on, so that `k`-slice swaps change amounts.
+//!   one neuron on, so that `k`-slice swaps change amounts;
+//! - [`TransportEncoding::UnitAssignment`]: the third axis indexes a factory's needed units,
+//!   and `v_xyk = 1` means factory `y`'s `k`-th unit (`k < D_y`) comes from warehouse `x`.
+//!   Each needed unit is served by exactly one warehouse, and no unit `k ≥ D_y` exists:
+//!   `(B/2) Σ_{y,k} (Σ_x v_xyk − t_yk)²` with `t_yk = [k < D_y]` replaces the demand term, so
+//!   demands hold by construction of a feasible state, and `a_xy = Σ_k v_xyk`. Under this
+//!   reading a `k`-slice swap exchanges the suppliers of two units of every factory, and a
+//!   swap of two neurons inside a `k`-slice reassigns one unit.
 //!
 //! ```text
 //! E = (A/2) Σ_x (Σ_y a_xy − S_x)² + (B/2) Σ_y (Σ_x a_xy − D_y)² + C Σ_xy c_xy a_xy
@@ -19,8 +26,17 @@
 //! E = E_Hopfield + (A/2) Σ S_x² + (B/2) Σ D_y²
 //! ```
 //!
+//! For [`TransportEncoding::UnitAssignment`]:
+//!
+//! ```text
+//! E = (A/2) Σ_x (Σ_{y,k} v_xyk − S_x)² + (B/2) Σ_{y,k} (Σ_x v_xyk − t_yk)² + C Σ_xyk c_xy v_xyk
+//! w_{xyk,x'y'k'} = −A δ_xx' − B δ_yy' δ_kk'   (distinct neurons)
+//! b_xyk = A (S_x − ½) + B (t_yk − ½) − C c_xy,      E = E_Hopfield + (A/2) Σ S_x² + (B/2) Σ D_y
+//! ```
+//!
 //! A feasible plan has `E = C·cost`. Defaults `C = 1`, `A = B = 2·c_max` (SPEC §6.3
-//! \[ASSUMED\]); for one-hot `F = A + B` [ASSUMED, untuned]. Neurons with `k > D_y` are free.
+//! \[ASSUMED\]); for one-hot `F = A + B` [ASSUMED, untuned]. In the unary and one-hot
+//! encodings neurons with `k > D_y` are free.
 
 pub mod file;
 
@@ -185,6 +201,9 @@ pub enum TransportEncoding {
         /// The weight `F` of `(F/2) Σ n_xy (n_xy − 1)`.
         f: f64,
     },
+    /// `v_xyk = 1`: factory `y`'s `k`-th unit comes from warehouse `x`; every needed unit has
+    /// exactly one supplier (see the module docs).
+    UnitAssignment,
 }
 
 /// Penalty weights of the transportation encoding.
@@ -221,6 +240,9 @@ pub struct TransportCouplings {
     a: f64,
     b: f64,
     f: f64,
+    /// [`TransportEncoding::UnitAssignment`]: `B` couples neurons of the same `(y, k)`
+    /// instead of the same factory plane.
+    per_unit: bool,
 }
 
 impl TransportCouplings {
@@ -248,7 +270,7 @@ impl Couplings for TransportCouplings {
         if x1 == x2 {
             w -= self.a * uu;
         }
-        if y1 == y2 {
+        if y1 == y2 && (!self.per_unit || k1 == k2) {
             w -= self.b * uu;
         }
         if x1 == x2 && y1 == y2 && k1 != k2 {
@@ -271,11 +293,18 @@ impl Couplings for TransportCouplings {
                 *f += ja * u;
             }
         }
-        // Factory plane y.
-        for xx in 0..self.p {
-            let base = (xx * q + y) * k;
-            for (f, u) in fields[base..base + k].iter_mut().zip(&self.units) {
-                *f += jb * u;
+        if self.per_unit {
+            // The suppliers of unit (y, kj).
+            for xx in 0..self.p {
+                fields[(xx * q + y) * k + kj] += jb * self.units[kj];
+            }
+        } else {
+            // Factory plane y.
+            for xx in 0..self.p {
+                let base = (xx * q + y) * k;
+                for (f, u) in fields[base..base + k].iter_mut().zip(&self.units) {
+                    *f += jb * u;
+                }
             }
         }
         if self.f != 0.0 {
@@ -308,13 +337,40 @@ impl Couplings for TransportCouplings {
         let cols: Vec<f64> = (0..q)
             .map(|y| (0..p).map(|x| amount[x * q + y]).sum())
             .collect();
-        for (i, o) in out.iter_mut().enumerate() {
-            let (x, y, kk) = self.split(i);
-            let u = self.units[kk];
-            let s = state[i];
-            *o = -self.a * u * (rows[x] - u * s)
-                - self.b * u * (cols[y] - u * s)
-                - self.f * (count[x * q + y] - s);
+        // Per unit (y, k): the number of suppliers (UnitAssignment only).
+        let mut suppliers = vec![0.0; if self.per_unit { q * k } else { 0 }];
+        if self.per_unit {
+            for (cell, chunk) in state.chunks_exact(k).enumerate() {
+                let y = cell % q;
+                for (acc, s) in suppliers[y * k..(y + 1) * k].iter_mut().zip(chunk) {
+                    *acc += s;
+                }
+            }
+        }
+        // Cell by cell (no index arithmetic per neuron: this runs once per candidate when the
+        // tunnel operator scores candidates from scratch).
+        let (a, b, f) = (self.a, self.b, self.f);
+        for (cell, (out_cell, s_cell)) in out
+            .chunks_exact_mut(k)
+            .zip(state.chunks_exact(k))
+            .enumerate()
+        {
+            let (x, y) = (cell / q, cell % q);
+            let (row, cnt) = (rows[x], count[cell]);
+            if self.per_unit {
+                for ((o, &s), (&u, &sup)) in out_cell
+                    .iter_mut()
+                    .zip(s_cell)
+                    .zip(self.units.iter().zip(&suppliers[y * k..(y + 1) * k]))
+                {
+                    *o = -a * u * (row - u * s) - b * u * (sup - s) - f * (cnt - s);
+                }
+            } else {
+                let col = cols[y];
+                for ((o, &s), &u) in out_cell.iter_mut().zip(s_cell).zip(&self.units) {
+                    *o = -a * u * (row - u * s) - b * u * (col - u * s) - f * (cnt - s);
+                }
+            }
         }
     }
 }
@@ -350,6 +406,12 @@ impl Transport {
         Self::with_options(instance, TransportEncoding::OneHot { f }, weights)
     }
 
+    /// The unit-assignment encoding with the default weights.
+    pub fn unit_assignment(instance: TransportInstance) -> Result<Self> {
+        let weights = TransportWeights::defaults_for(&instance);
+        Self::with_options(instance, TransportEncoding::UnitAssignment, weights)
+    }
+
     /// An explicit encoding and weights (`A, B > 0`, `C ≥ 0`, `F > 0`, all finite).
     ///
     /// Size limits, checked before anything is allocated:
@@ -367,7 +429,7 @@ impl Transport {
         check_positive("B", weights.b)?;
         check_non_negative("C", weights.c)?;
         let f = match encoding {
-            TransportEncoding::Unary => 0.0,
+            TransportEncoding::Unary | TransportEncoding::UnitAssignment => 0.0,
             TransportEncoding::OneHot { f } => {
                 check_positive("F", f)?;
                 f
@@ -391,7 +453,7 @@ impl Transport {
             }
         }
         let max_amount: u128 = match encoding {
-            TransportEncoding::Unary => k as u128,
+            TransportEncoding::Unary | TransportEncoding::UnitAssignment => k as u128,
             TransportEncoding::OneHot { .. } => (k as u128) * (k as u128 + 1) / 2,
         };
         if max_amount > u128::from(u32::MAX) {
@@ -406,9 +468,10 @@ impl Transport {
         }
         let shape = Shape::new(vec![p, q, k])?;
         let units: Vec<f64> = match encoding {
-            TransportEncoding::Unary => vec![1.0; k],
+            TransportEncoding::Unary | TransportEncoding::UnitAssignment => vec![1.0; k],
             TransportEncoding::OneHot { .. } => (1..=k).map(|v| v as f64).collect(),
         };
+        let per_unit = encoding == TransportEncoding::UnitAssignment;
         let couplings = TransportCouplings {
             p,
             q,
@@ -417,6 +480,7 @@ impl Transport {
             a: weights.a,
             b: weights.b,
             f,
+            per_unit,
         };
         let mut bias = Vec::with_capacity(shape.len());
         for x in 0..p {
@@ -424,9 +488,15 @@ impl Transport {
             for y in 0..q {
                 let d = f64::from(instance.demand[y]);
                 let c = instance.cost[(x, y)];
-                for &u in &units {
+                for (kk, &u) in units.iter().enumerate() {
+                    // UnitAssignment: the target of unit (y, kk) is 1 if it is needed, else 0.
+                    let target = if per_unit {
+                        f64::from(u8::from(kk < instance.demand[y] as usize))
+                    } else {
+                        d
+                    };
                     bias.push(
-                        weights.a * (s * u - 0.5 * u * u) + weights.b * (d * u - 0.5 * u * u)
+                        weights.a * (s * u - 0.5 * u * u) + weights.b * (target * u - 0.5 * u * u)
                             - weights.c * c * u,
                     );
                 }
@@ -477,8 +547,10 @@ impl Transport {
     }
 
     /// The state encoding a plan: in unary, the first `a_xy` neurons of each cell; in
-    /// one-hot, neuron `k = a_xy` (none when 0). `None` if the plan has the wrong shape or an
-    /// amount above `K`.
+    /// one-hot, neuron `k = a_xy` (none when 0); in unit assignment, factory `y`'s units
+    /// `0, 1, …` go to warehouses `0, 1, …` in order, `a_xy` each. `None` if the plan has the
+    /// wrong shape, an amount above `K`, or (unit assignment) a factory receiving more than
+    /// `K` units.
     pub fn encode_plan(&self, plan: &DMatrix<u32>) -> Option<State> {
         let (p, q, k) = (
             self.shape.dims()[0],
@@ -489,6 +561,19 @@ impl Transport {
             return None;
         }
         let mut bits = vec![false; self.shape.len()];
+        if self.encoding == TransportEncoding::UnitAssignment {
+            for y in 0..q {
+                let mut next = 0usize;
+                for x in 0..p {
+                    let a = plan[(x, y)] as usize;
+                    let end = next.checked_add(a).filter(|&e| e <= k)?;
+                    let base = (x * q + y) * k;
+                    bits[base + next..base + end].fill(true);
+                    next = end;
+                }
+            }
+            return Some(State::from_bits(Encoding::Binary, &bits));
+        }
         for x in 0..p {
             for y in 0..q {
                 let a = plan[(x, y)] as usize;
@@ -497,7 +582,9 @@ impl Transport {
                 }
                 let base = (x * q + y) * k;
                 match self.encoding {
-                    TransportEncoding::Unary => bits[base..base + a].fill(true),
+                    TransportEncoding::Unary | TransportEncoding::UnitAssignment => {
+                        bits[base..base + a].fill(true);
+                    }
                     TransportEncoding::OneHot { .. } => {
                         if a > 0 {
                             bits[base + a - 1] = true;
@@ -507,6 +594,19 @@ impl Transport {
             }
         }
         Some(State::from_bits(Encoding::Binary, &bits))
+    }
+
+    /// Unit assignment: the number of suppliers of each unit `(y, k)`, `q × K` row-major.
+    fn unit_suppliers(&self, state: &State) -> Vec<usize> {
+        let (q, k) = (self.shape.dims()[1], self.shape.dims()[2]);
+        let mut out = vec![0usize; q * k];
+        for (cell, chunk) in state.as_slice().chunks_exact(k).enumerate() {
+            let y = cell % q;
+            for (acc, &v) in out[y * k..(y + 1) * k].iter_mut().zip(chunk) {
+                *acc += usize::from(v == 1.0);
+            }
+        }
+        out
     }
 
     fn cell_counts(&self, state: &State) -> Vec<usize> {
@@ -548,12 +648,16 @@ impl Problem for Transport {
             .iter()
             .map(|&v| f64::from(v).powi(2))
             .sum();
-        let d: f64 = self
-            .instance
-            .demand
-            .iter()
-            .map(|&v| f64::from(v).powi(2))
-            .sum();
+        let d: f64 = if self.encoding == TransportEncoding::UnitAssignment {
+            // Σ_{y,k} t_yk² = Σ_y D_y.
+            self.instance.demand.iter().map(|&v| f64::from(v)).sum()
+        } else {
+            self.instance
+                .demand
+                .iter()
+                .map(|&v| f64::from(v).powi(2))
+                .sum()
+        };
         0.5 * (self.weights.a * s + self.weights.b * d)
     }
 
@@ -566,9 +670,17 @@ impl Problem for Transport {
             let r: f64 = plan.row(x).iter().map(|&v| f64::from(v)).sum();
             e += 0.5 * a * (r - f64::from(self.instance.supply[x])).powi(2);
         }
-        for y in 0..q {
-            let col: f64 = plan.column(y).iter().map(|&v| f64::from(v)).sum();
-            e += 0.5 * b * (col - f64::from(self.instance.demand[y])).powi(2);
+        if self.encoding == TransportEncoding::UnitAssignment {
+            let k = self.shape.dims()[2];
+            for (unit, &n) in self.unit_suppliers(state).iter().enumerate() {
+                let needed = unit % k < self.instance.demand[unit / k] as usize;
+                e += 0.5 * b * (n as f64 - f64::from(u8::from(needed))).powi(2);
+            }
+        } else {
+            for y in 0..q {
+                let col: f64 = plan.column(y).iter().map(|&v| f64::from(v)).sum();
+                e += 0.5 * b * (col - f64::from(self.instance.demand[y])).powi(2);
+            }
         }
         e += c * self.instance.plan_cost(&plan).unwrap_or(0.0);
         if let TransportEncoding::OneHot { f } = self.encoding {
@@ -591,10 +703,24 @@ impl Problem for Transport {
         self.instance.plan_cost(plan).unwrap_or(f64::INFINITY)
     }
 
-    /// Supplies and demands met exactly (and, one-hot, at most one neuron on per cell).
+    /// Supplies and demands met exactly (and, one-hot, at most one neuron on per cell; unit
+    /// assignment, exactly one supplier per needed unit and none for the others).
     fn is_feasible(&self, state: &State) -> bool {
         if state.len() != self.shape.len() {
             return false;
+        }
+        if self.encoding == TransportEncoding::UnitAssignment {
+            let k = self.shape.dims()[2];
+            let units_ok = self
+                .unit_suppliers(state)
+                .iter()
+                .enumerate()
+                .all(|(unit, &n)| {
+                    n == usize::from(unit % k < self.instance.demand[unit / k] as usize)
+                });
+            if !units_ok {
+                return false;
+            }
         }
         if matches!(self.encoding, TransportEncoding::OneHot { .. })
             && self.cell_counts(state).iter().any(|&n| n > 1)
@@ -630,6 +756,7 @@ mod tests {
         for t in [
             Transport::new(tiny()).unwrap(),
             Transport::one_hot(tiny()).unwrap(),
+            Transport::unit_assignment(tiny()).unwrap(),
         ] {
             let s = t.encode_plan(&plan).unwrap();
             assert!(t.is_feasible(&s));

@@ -7,3 +7,4 @@ mod problems;
 mod qubo;
 mod search;
 mod tsplib;
+mod tunnel_readings;

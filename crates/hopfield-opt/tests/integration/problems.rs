@@ -296,6 +296,20 @@ proptest! {
         };
         check_against_dense(&t, seed);
     }
+
+    #[test]
+    fn transport_unit_assignment_matches_dense(
+        seed in any::<u64>(),
+        s0 in 1u32..4,
+        s1 in 1u32..4,
+    ) {
+        let mut rng = rng_from_seed(seed);
+        let total = s0 + s1;
+        let d0 = rng.random_range(0..=total);
+        let cost = DMatrix::from_fn(2, 2, |_, _| f64::from(rng.random_range(0u32..9)));
+        let inst = TransportInstance::new(vec![s0, s1], vec![d0, total - d0], cost).unwrap();
+        check_against_dense(&Transport::unit_assignment(inst).unwrap(), seed);
+    }
 }
 
 #[test]

@@ -106,6 +106,7 @@ fn check_best_of_tau<P: Problem>(problem: &P, tau: usize, seed: u64, steps: usiz
         lambda: 2,
         variant: TunnelVariant::Literal,
         tolerance: 1e-9,
+        ..TunnelConfig::paper(ndim)
     };
     let mut tunnel = Tunnel::new(config, shape).unwrap();
     let mut rng = rng_from_seed(seed);
@@ -209,6 +210,7 @@ proptest! {
             lambda,
             variant,
             tolerance: 1e-9,
+            ..TunnelConfig::paper(ndim)
         };
         check_tunnel_descent(&Tsp::new(random_cities(6, seed)).unwrap(), cfg(2), seed, 150);
         check_tunnel_descent(&Queens::new(6).unwrap(), cfg(2), seed, 150);
