@@ -1,4 +1,4 @@
-//! Steps per second of the conventional network and of the tunnel method (seed 002) on
+//! Steps per second of the conventional network and of the tunnel method (Matsumoto et al. 2004) on
 //! burma14, ulysses22, N-Queens n = 30 and 200 and Hitchcock experiment 2, and the wall time
 //! of 500 burma14 tunnel trials at t_max = 2000.
 //!
@@ -8,7 +8,7 @@
 //!
 //! `HOPFIELD_OPT_COMPARE=1 cargo bench -p hopfield-opt --bench search` instead runs the
 //! 500-trial burma14 comparison (conventional, literal tunnel, per-dimension tunnel) and prints
-//! the table of SPEC §7.1.
+//! the paper's Table 1 for burma14.
 #![allow(missing_docs, clippy::print_stdout, clippy::unwrap_used)]
 
 use std::hint::black_box;
@@ -128,7 +128,7 @@ fn benches(c: &mut Criterion) {
     group.finish();
 }
 
-/// 500 burma14 trials per method, summarized as in SPEC §7.1.
+/// 500 burma14 trials per method, summarized as in the paper's Table 1.
 fn compare_burma14() {
     let (d, real) = tsp_distances("burma14", 14);
     let optimum = hopfield_opt::exact::held_karp(&d).unwrap().0;
@@ -181,7 +181,7 @@ fn compare_burma14() {
     );
 }
 
-/// 100 Hitchcock experiment-1 trials per method at t_max = 5000 (SPEC §7.3).
+/// 100 Hitchcock experiment-1 trials per method at t_max = 5000.
 fn compare_hitchcock1() {
     let inst = TransportInstance::experiment1();
     let lp = hopfield_opt::exact::transport_optimum(inst.supply(), inst.demand(), inst.cost())

@@ -1,4 +1,4 @@
-//! Combinatorial optimization with discrete Hopfield networks (seed 002: Matsumoto, Tanaka,
+//! Combinatorial optimization with discrete Hopfield networks (Matsumoto, Tanaka,
 //! Kurihara & Okuhara 2004, the tunnel-effect method; Hopfield & Tank 1985).
 //!
 //! # Contents

@@ -1,9 +1,9 @@
 //! The [`Problem`] trait: the neuron array, couplings and biases, decoding, objective,
 //! feasibility.
 //!
-//! A combinatorial problem is solved by a discrete 0/1 Hopfield network (seed 002 eqs 1–3;
-//! Hopfield & Tank 1985) whose energy is a *penalty function*: constraint violations plus the
-//! objective. SPEC §1.3 compiles a quadratic 0/1 penalty `E(u) = ½ uᵀQu + cᵀu + const` into
+//! A combinatorial problem is solved by a discrete 0/1 Hopfield network (Matsumoto et al. 2004, eqs
+//! 1–3; Hopfield & Tank 1985) whose energy is a *penalty function*: constraint violations plus the
+//! objective. The crate compiles a quadratic 0/1 penalty `E(u) = ½ uᵀQu + cᵀu + const` into
 //! couplings and biases:
 //!
 //! ```text
@@ -19,8 +19,8 @@
 //! [`dense_from_penalty`] rebuilds `(W, b, const)` from that formula alone, by finite
 //! differences: the tests check the structured couplings against it.
 //!
-//! The neuron array has a [`Shape`] `ν_1 × … × ν_δ` (seed 002 eqs 10–11), used by the tunnel
-//! operator `T` to permute slices.
+//! The neuron array has a [`Shape`] `ν_1 × … × ν_δ` (Matsumoto et al. 2004, eqs 10–11), used by the
+//! tunnel operator `T` to permute slices.
 
 use hopfield_core::lean::{BitState, LeanNetwork};
 use hopfield_core::nalgebra::DMatrix;
@@ -29,8 +29,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::{OptError, Result};
 
-/// The shape `ν_1 × … × ν_δ` of a neuron array (seed 002 eqs 10–11), row-major: the last
-/// index varies fastest, so the neuron of multi-index `(m_1, …, m_δ)` is
+/// The shape `ν_1 × … × ν_δ` of a neuron array (Matsumoto et al. 2004, eqs 10–11), row-major: the
+/// last index varies fastest, so the neuron of multi-index `(m_1, …, m_δ)` is
 /// `Σ_d m_d · Π_{e>d} ν_e`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Shape {
@@ -197,7 +197,7 @@ impl Sense {
 ///
 /// Contract: for every 0/1 state `s`,
 /// `penalty(s) == network().energy(s) + energy_offset()` up to rounding, and the couplings are
-/// those SPEC §1.3 derives from `penalty`.
+/// those derived from `penalty`.
 pub trait Problem: Send + Sync {
     /// The structured couplings.
     type Couplings: Couplings + Clone;
@@ -303,7 +303,7 @@ pub trait LeanProblem: Problem {
     fn is_feasible_bits(&self, state: &BitState) -> bool;
 }
 
-/// `(W, b, const)` rebuilt from [`Problem::penalty`] alone by finite differences (SPEC §1.3):
+/// `(W, b, const)` rebuilt from [`Problem::penalty`] alone by finite differences:
 /// `const = E(0)`, `b_i = E(0) − E(e_i)`, `w_ij = −(E(e_i + e_j) − E(e_i) − E(e_j) + E(0))`.
 ///
 /// Exact for a quadratic penalty; `O(N²)` penalty evaluations, so small problems only. The

@@ -1,5 +1,5 @@
-//! N-Queens: the n × n array with row, column and diagonal penalties (SPEC §6.2; seed 002
-//! §4.2; the binary Hopfield formulation of Mańdziuk).
+//! N-Queens: the n × n array with row, column and diagonal penalties (Matsumoto et al. 2004,
+//! Section 4.2; the binary Hopfield formulation of Mańdziuk).
 //!
 //! `v_rc = 1` puts a queen on row `r`, column `c`. The penalty is
 //!
@@ -10,14 +10,14 @@
 //! b_p  = (A+B)/2 + ε,          E = E_Hopfield + (A+B)·n/2 + ε·n
 //! ```
 //!
-//! The `−ε(Σv − n)` term is SPEC's bias margin `ε` written into the penalty so that the
+//! The `−ε(Σv − n)` term is the bias margin `ε` written into the penalty so that the
 //! offset is a constant: a placement is a solution iff `E = 0` (then `Σv = n`), and `E > 0`
 //! otherwise. This needs `ε < (A+B)/2`, which [`Queens::with_weights`] enforces: with `m`
 //! queens the row and column terms are at least `((A+B)/2)·|m − n|`, so
 //! `E ≥ ((A+B)/2 − ε)(m − n) > 0` for `m > n` (and larger for `m < n`); with
 //! `ε ≥ (A+B)/2` one extra queen on a solution can bring `E` to 0 or below. Defaults
-//! `A = B = C = 1`, `ε = 0.25` (SPEC §6.2 \[ASSUMED\]; with ε = 0 a blocked empty row sits on a
-//! zero-field tie).
+//! `A = B = C = 1`, `ε = 0.25` (\[ASSUMED\], see METHODOLOGY.md; with ε = 0 a blocked empty row
+//! sits on a zero-field tie).
 
 use std::sync::OnceLock;
 
@@ -51,7 +51,7 @@ pub struct QueensWeights {
 }
 
 impl Default for QueensWeights {
-    /// `A = B = C = 1`, `ε = 0.25` (SPEC §6.2).
+    /// `A = B = C = 1`, `ε = 0.25`.
     fn default() -> Self {
         QueensWeights {
             a: 1.0,
@@ -303,7 +303,7 @@ impl LeanNetwork for QueensLean {
     }
 }
 
-/// An N-Queens instance encoded as a Hopfield network (SPEC §6.2).
+/// An N-Queens instance encoded as a Hopfield network.
 ///
 /// Building it allocates nothing of size `n²`: the plain network (`n²` biases) is built on
 /// first use and only for boards up to [`MAX_PLAIN_NEURONS`] neurons (see

@@ -1,7 +1,7 @@
-//! TSP: the Hopfield–Tank penalty encoding on the city × position 0/1 array (SPEC §6.1).
+//! TSP: the Hopfield–Tank penalty encoding on the city × position 0/1 array.
 //!
-//! `V_Xi = 1` means city `X` is visited at position `i` (Hopfield & Tank 1985; seed 002
-//! Fig. 5). With positions taken mod n,
+//! `V_Xi = 1` means city `X` is visited at position `i` (Hopfield & Tank 1985; Matsumoto et al.
+//! 2004, Fig. 5). With positions taken mod n,
 //!
 //! ```text
 //! E = (A/2) Σ_X (Σ_i V_Xi − 1)² + (B/2) Σ_i (Σ_X V_Xi − 1)²
@@ -11,8 +11,8 @@
 //! ```
 //!
 //! On a valid tour (a permutation matrix) with D = 1 the energy equals the tour length, as
-//! seed 002 §4.1 states. Defaults: D = 1, A = B = 4·d_max (SPEC §6.1 \[ASSUMED\], calibrated
-//! in SPEC §8 against the paper's conventional column).
+//! Matsumoto et al. (2004, Section 4.1) state. Defaults: D = 1, A = B = 4·d_max (\[ASSUMED\],
+//! calibrated against the paper's conventional column; see METHODOLOGY.md).
 
 use hopfield_core::nalgebra::DMatrix;
 use hopfield_core::{Couplings, Encoding, Network, State};
@@ -32,7 +32,7 @@ pub struct TspWeights {
 }
 
 impl TspWeights {
-    /// The SPEC defaults for a distance matrix: `A = B = 4·d_max`, `D = 1` (with `d_max`
+    /// The default weights for a distance matrix: `A = B = 4·d_max`, `D = 1` (with `d_max`
     /// replaced by 1 when every distance is 0). `d_max` is taken over `x ≠ y` only: the
     /// diagonal never enters the energy (TSPLIB `EXPLICIT` matrices often hold placeholders
     /// such as 9999 there).
@@ -173,7 +173,7 @@ impl Couplings for TspCouplings {
     }
 }
 
-/// A TSP instance encoded as a Hopfield network (SPEC §6.1).
+/// A TSP instance encoded as a Hopfield network.
 #[derive(Debug, Clone)]
 pub struct Tsp {
     distances: DMatrix<f64>,
@@ -183,7 +183,7 @@ pub struct Tsp {
 }
 
 impl Tsp {
-    /// Encodes a distance matrix with the SPEC default weights ([`TspWeights::defaults_for`]).
+    /// Encodes a distance matrix with the default weights ([`TspWeights::defaults_for`]).
     pub fn new(distances: DMatrix<f64>) -> Result<Self> {
         let weights = TspWeights::defaults_for(&distances);
         Self::with_weights(distances, weights)

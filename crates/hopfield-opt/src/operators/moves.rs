@@ -8,14 +8,14 @@
 //! ([`crate::search::trials::run_trials`]).
 //!
 //! # What changes relative to the paper
-//! The tunnel operator T (seed 002) permutes whole slices of the neuron array at random and
-//! keeps a candidate only if it lowers the energy. Here:
+//! The tunnel operator T (Matsumoto et al. 2004) permutes whole slices of the neuron array at
+//! random and keeps a candidate only if it lowers the energy. Here:
 //!
 //! 1. **Feasible representation.** On its first turn an operator *projects* the state onto
 //!    the feasible set (a tour, a permutation of queens, a transportation plan with the right
 //!    supplies and demands; see each family) and from then on keeps the network there. The
 //!    time step's neuron update cannot leave a feasible tour or plan under the default
-//!    weights (they are 1-flip stable, SPEC §6.1/§6.3); when it does change a neuron (an
+//!    weights (they are 1-flip stable); when it does change a neuron (an
 //!    N-Queens queen on two diagonals is switched off), the operator notices at its next
 //!    turn (the energy it left changed) and restores its representation.
 //! 2. **Structured moves.** Candidates are moves of the combinatorial object, written as

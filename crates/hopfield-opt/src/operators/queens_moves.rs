@@ -1,10 +1,10 @@
 //! Conflict-guided row exchanges for N-Queens.
 //!
-//! The N-Queens network (SPEC §6.2) is the `n × n` board `v_rc`. A placement with one queen
+//! The N-Queens network is the `n × n` board `v_rc`. A placement with one queen
 //! per row and per column is a permutation `cols` (`cols[r]` = the column of row `r`'s
 //! queen); only diagonal conflicts remain, and the energy is `C ×` the number of attacking
-//! pairs. The tunnel operator T of seed 002 swaps two random row slices (which exchanges two
-//! queens' columns); here the exchange is *guided by conflicts*, in the spirit of the
+//! pairs. The tunnel operator T of Matsumoto et al. (2004) swaps two random row slices (which
+//! exchanges two queens' columns); here the exchange is *guided by conflicts*, in the spirit of the
 //! min-conflicts heuristic (Minton et al. 1992):
 //!
 //! 1. pick a row whose queen shares a diagonal with another queen (scanning from a random

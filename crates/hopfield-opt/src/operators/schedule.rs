@@ -1,8 +1,8 @@
 //! Acceptance rules and their schedules: what the move operators do with a candidate whose
 //! energy change is `ΔE`.
 //!
-//! The paper's tunnel operator accepts a candidate only if it lowers the energy (seed 002
-//! eq. 8): pure descent, which stops in the first local minimum of its neighbourhood. The
+//! The paper's tunnel operator accepts a candidate only if it lowers the energy (Matsumoto et al.
+//! 2004, eq. 8): pure descent, which stops in the first local minimum of its neighbourhood. The
 //! rules here also accept some uphill moves:
 //!
 //! - [`Acceptance::Descent`]: accept `ΔE ≤ 0` (sideways moves included, unlike eq. 8, so that

@@ -1,10 +1,10 @@
 //! Cycle moves for transportation plans (Hitchcock problem, unary encoding).
 //!
-//! The transportation network (SPEC §6.3) is the `p × q × K` array `v_xyk`; in the unary
+//! The transportation network is the `p × q × K` array `v_xyk`; in the unary
 //! encoding the amount shipped from warehouse `x` to factory `y` is the number of neurons on
 //! in cell `(x, y)`, and every feasible plan (row sums `S_x`, column sums `D_y`) has energy
-//! `C × cost`. The tunnel operator T of seed 002 permutes whole warehouse, factory or unit
-//! slices; a unit-slice swap does not change any amount under this encoding (SPEC §6.3), and
+//! `C × cost`. The tunnel operator T of Matsumoto et al. (2004) permutes whole warehouse, factory
+//! or unit slices; a unit-slice swap does not change any amount under this encoding, and
 //! warehouse/factory swaps break the supplies and demands. Here a candidate is a **cycle
 //! move**, the stepping-stone move of the transportation simplex (Dantzig 1951):
 //!

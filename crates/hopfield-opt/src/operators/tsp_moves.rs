@@ -1,9 +1,9 @@
 //! Tour moves as slice permutations of the city × position array: 2-opt segment reversal
 //! and Or-opt segment relocation.
 //!
-//! The TSP network (SPEC §6.1) is the `n × n` array `V_Xi` (city `X` at position `i`). A
-//! tour is a permutation matrix; the tunnel operator T of seed 002 swaps two *position
-//! slices* (columns), which exchanges two cities in the tour. Here a candidate permutes a
+//! The TSP network is the `n × n` array `V_Xi` (city `X` at position `i`). A
+//! tour is a permutation matrix; the tunnel operator T of Matsumoto et al. (2004) swaps two
+//! *position slices* (columns), which exchanges two cities in the tour. Here a candidate permutes a
 //! *cyclic range* of position slices:
 //!
 //! - **2-opt** (segment reversal, Croes 1958): the columns of positions `a, a+1, …, a+L−1`
@@ -148,7 +148,7 @@ impl TourFamily {
         self.verified
     }
 
-    /// The SPEC §6.1 weight between neurons `(x, i)` and `(y, j)` (distinct).
+    /// The weight between neurons `(x, i)` and `(y, j)` (distinct).
     #[inline]
     fn weight(&self, x: usize, i: usize, y: usize, j: usize) -> f64 {
         let n = self.n;

@@ -4,7 +4,7 @@
 //! The operators themselves (the conventional network, the tunnel operator `T` of Matsumoto
 //! et al., and the move operators beyond the paper) live in [`crate::operators`].
 //!
-//! # The time step (seed 002 eqs 2, 4–9; SPEC §5.1)
+//! # The time step (Matsumoto et al. 2004, eqs 2, 4–9)
 //! Every step `t = 0..t_max` updates one neuron drawn uniformly at random with the tie rule
 //! "keep" (eq. 2), then gives the operator its turn. The state at `t_max` is evaluated as is,
 //! converged or not. The conventional network is the identity operator
@@ -104,7 +104,7 @@ pub trait FlipOperator: SearchOperator {
 pub struct SearchConfig {
     /// Time steps (neuron updates, each followed by the operator's turn).
     pub t_max: u64,
-    /// Probability that a neuron starts high (SPEC §6.4: 0.5).
+    /// Probability that a neuron starts high (default 0.5).
     pub p_init: f64,
 }
 

@@ -1,6 +1,6 @@
 //! Seeded parallel trials: one derived seed per trial, results independent of the thread
-//! count (the protocol of seed 002 §4: 500 or 100 trials from "completely arbitrary" initial
-//! states).
+//! count (the protocol of Matsumoto et al. 2004, Section 4: 500 or 100 trials from "completely
+//! arbitrary" initial states).
 //!
 //! Trial `t` of a plan runs with the generator `rng_from_seed(derive_seed(base_seed, path))`
 //! where `path = [t]`, or `[cell, t]` when the plan names a cell of a larger experiment. Each

@@ -1,7 +1,7 @@
 //! A small TOML format for balanced transportation instances.
 //!
 //! ```toml
-//! # Hitchcock experiment 1 of seed 002 (optional comment lines)
+//! # Hitchcock experiment 1 of Matsumoto et al. (2004) (optional comment lines)
 //! name = "hitchcock1"            # optional
 //! supply = [22, 13, 19, 35, 11]  # S_x, one per warehouse (non-negative integers)
 //! demand = [16, 8, 5, 12, 6, 14, 3, 9, 10, 17]   # D_y, one per factory

@@ -1,13 +1,13 @@
-//! Hitchcock transportation: warehouses × factories × units (SPEC §6.3; seed 002 §4.3).
+//! Hitchcock transportation: warehouses × factories × units (Matsumoto et al. 2004, Section 4.3).
 //!
 //! `p` warehouses hold `S_x` parts, `q` factories need `D_y`, and one part from `x` to `y`
 //! costs `c_xy`. The network is the 3-D array `v_xyk`, `k = 1..K` with `K = max_y D_y`
-//! (seed 002: 5×10×17 = 850 and 5×10×43 = 2150 neurons). Each neuron carries a value `u_k`
-//! and the amount shipped is `a_xy = Σ_k u_k v_xyk`:
+//! (Matsumoto et al. 2004: 5×10×17 = 850 and 5×10×43 = 2150 neurons). Each neuron carries a value
+//! `u_k` and the amount shipped is `a_xy = Σ_k u_k v_xyk`:
 //!
-//! - [`TransportEncoding::Unary`] (SPEC's default): `u_k = 1`, so `a_xy` counts the neurons
+//! - [`TransportEncoding::Unary`] (the default): `u_k = 1`, so `a_xy` counts the neurons
 //!   on and any `k` of them are interchangeable;
-//! - [`TransportEncoding::OneHot`] (the alternative SPEC §6.3 names): `u_k = k`, plus
+//! - [`TransportEncoding::OneHot`] (an alternative encoding): `u_k = k`, plus
 //!   `(F/2) Σ_xy n_xy (n_xy − 1)` with `n_xy = Σ_k v_xyk`, which drives each cell to at most
 //!   one neuron on, so that `k`-slice swaps change amounts;
 //! - [`TransportEncoding::UnitAssignment`]: the third axis indexes a factory's needed units,
@@ -34,8 +34,8 @@
 //! b_xyk = A (S_x − ½) + B (t_yk − ½) − C c_xy,      E = E_Hopfield + (A/2) Σ S_x² + (B/2) Σ D_y
 //! ```
 //!
-//! A feasible plan has `E = C·cost`. Defaults `C = 1`, `A = B = 2·c_max` (SPEC §6.3
-//! \[ASSUMED\]); for one-hot `F = A + B` [ASSUMED, untuned]. In the unary and one-hot
+//! A feasible plan has `E = C·cost`. Defaults `C = 1`, `A = B = 2·c_max`
+//! (\[ASSUMED\]); for one-hot `F = A + B` [ASSUMED, untuned]. In the unary and one-hot
 //! encodings neurons with `k > D_y` are free.
 
 pub mod file;
@@ -109,7 +109,8 @@ impl TransportInstance {
         })
     }
 
-    /// Seed 002 experiment 1 (Tables 2–4): 5 warehouses, 10 factories, 100 parts, K = 17.
+    /// Matsumoto et al. (2004), experiment 1 (Tables 2–4): 5 warehouses, 10 factories, 100 parts, K
+    /// = 17.
     pub fn experiment1() -> Self {
         #[rustfmt::skip]
         let c = [
@@ -126,7 +127,8 @@ impl TransportInstance {
         }
     }
 
-    /// Seed 002 experiment 2 (Tables 5–7): 5 warehouses, 10 factories, 300 parts, K = 43.
+    /// Matsumoto et al. (2004), experiment 2 (Tables 5–7): 5 warehouses, 10 factories, 300 parts, K
+    /// = 43.
     pub fn experiment2() -> Self {
         #[rustfmt::skip]
         let c = [
@@ -194,9 +196,9 @@ impl TransportInstance {
 /// How the amounts `a_xy` are read from the `K` neurons of a cell.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum TransportEncoding {
-    /// `a_xy = Σ_k v_xyk` (SPEC §6.3 default).
+    /// `a_xy = Σ_k v_xyk` (the default).
     Unary,
-    /// `a_xy = Σ_k k·v_xyk` with the one-neuron-per-cell penalty `F` (SPEC §6.3 option).
+    /// `a_xy = Σ_k k·v_xyk` with the one-neuron-per-cell penalty `F` (an option).
     OneHot {
         /// The weight `F` of `(F/2) Σ n_xy (n_xy − 1)`.
         f: f64,
@@ -218,7 +220,7 @@ pub struct TransportWeights {
 }
 
 impl TransportWeights {
-    /// SPEC defaults: `A = B = 2·c_max` (1 if all costs are 0), `C = 1`.
+    /// Defaults: `A = B = 2·c_max` (1 if all costs are 0), `C = 1`.
     pub fn defaults_for(instance: &TransportInstance) -> Self {
         let c_max = instance.cost.iter().copied().fold(0.0_f64, f64::max);
         let c_max = if c_max > 0.0 { c_max } else { 1.0 };
@@ -382,7 +384,7 @@ impl Couplings for TransportCouplings {
 /// gigabytes; beyond this limit construction fails with [`OptError::TooLarge`].
 pub const MAX_NEURONS: usize = 50_000_000;
 
-/// A transportation instance encoded as a Hopfield network (SPEC §6.3).
+/// A transportation instance encoded as a Hopfield network.
 #[derive(Debug, Clone)]
 pub struct Transport {
     instance: TransportInstance,
@@ -393,7 +395,7 @@ pub struct Transport {
 }
 
 impl Transport {
-    /// The unary encoding with the SPEC default weights.
+    /// The unary encoding with the default weights.
     pub fn new(instance: TransportInstance) -> Result<Self> {
         let weights = TransportWeights::defaults_for(&instance);
         Self::with_options(instance, TransportEncoding::Unary, weights)

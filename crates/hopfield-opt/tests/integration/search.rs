@@ -95,8 +95,9 @@ struct BestOfTau {
 /// Runs the literal tunnel operator (λ = 2, ρ = 1 per dimension) by hand and checks every
 /// step against an independent reproduction: the `τ − 1` candidates are rebuilt from a clone
 /// of the RNG, scored with `penalty`, and the state after the step must be the least-energy
-/// one of `[current, candidate 1, …, candidate τ−1]`, ties going to the earliest (SPEC §5.1
-/// eq. 8). The problems' energies must be exact in floating point (integer weights).
+/// one of `[current, candidate 1, …, candidate τ−1]`, ties going to the earliest
+/// (Matsumoto et al. 2004, eq. 8). The problems' energies must be exact in floating point (integer
+/// weights).
 fn check_best_of_tau<P: Problem>(problem: &P, tau: usize, seed: u64, steps: usize) -> BestOfTau {
     let shape = problem.shape();
     let ndim = shape.ndim();
