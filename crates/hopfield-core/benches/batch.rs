@@ -9,7 +9,8 @@
 //!   in the exact `f32` kernel.
 //! - `low-rank-exact`: the same couplings as [`LowRank`] (fields in pattern space).
 //! - `low-rank-certified`: the projection rule `W = X (XᵀX)⁻¹ Xᵀ` as [`LowRank`]; real
-//!   coefficients run in `f64` with certified decisions.
+//!   coefficients, certified decisions: synchronous steps in pattern space in `f32`, random
+//!   sweeps on the `f32` `N × N` columns the plan builds on its first asynchronous run.
 //! - `dense-certified`: the projection matrix as `Dense<f64>`.
 //! - `reference`: the plain [`Dynamics`] on each probe of the dense Hebbian network, for
 //!   comparison.

@@ -79,7 +79,9 @@ def main():
                                    RULES_NUMPY[rule], "--n", "784", "--m", "50",
                                    "--repeats", str(a.repeats)]))
             o, t = best(ours, "cpu_s"), best(theirs, "cpu_s")
-            rows.append(("learn", rule, "-", 50, o["cpu_s"] * 1e3, t["cpu_s"] * 1e3,
+            # The default form: low rank for hebbian and projection, dense otherwise.
+            label = f"{rule} ({o.get('form', 'dense')})"
+            rows.append(("learn", label, "-", 50, o["cpu_s"] * 1e3, t["cpu_s"] * 1e3,
                          t["cpu_s"] / o["cpu_s"], o.get("fmin"), None))
     print("| task | rule | mode | M | ours | numpy (or 1 thread) | ratio | exact ours | exact numpy |")
     print("|---|---|---|---|---|---|---|---|---|")

@@ -51,8 +51,13 @@ pub(crate) struct LearnArgs {
     /// Rayon threads.
     #[arg(long, default_value_t = 1)]
     pub(crate) threads: usize,
-    /// Representation to learn (the dense matrix by default, as `LearningRule::learn`).
-    #[arg(long, value_enum, default_value_t = Form::Dense)]
+    /// Representation to learn. By default (`auto`) the Hebbian and projection rules learn
+    /// their low-rank form (patterns and an `M × M` coefficient matrix, no `N × N` matrix,
+    /// which recall does not need either: `throughput recall` runs on the same form) and
+    /// the other rules the dense matrix of `LearningRule::learn`. The printed radii are those
+    /// of the dense matrix: exactly for the Hebbian rule (integer fields), to rounding (about
+    /// `1e-15` relative) for the projection rule. `dense` times the dense matrix.
+    #[arg(long, value_enum, default_value_t = Form::Auto)]
     pub(crate) form: Form,
     /// `maxmin_lp` only: the exact symmetric program (`full`, with a certified gap) or the
     /// row-decoupled programs averaged into a symmetric network (`decoupled`).

@@ -188,7 +188,13 @@ pub(crate) fn plan<'a>(lr: &'a LowRank, bias: &[f64]) -> Result<Engine<'a>> {
                 colsum: Vec::new(),
                 precision: Precision::Certified,
             };
-            Engine::LowRankMixed(sync, asynchronous)
+            let columns = (exact_overlaps && super::columns::worthwhile(n, m))
+                .then(|| super::columns::ColumnSource::new(lr, a, yt, bias));
+            Engine::LowRankMixed {
+                sync,
+                asynchronous,
+                columns,
+            }
         }
         (exact, coef) => {
             let coef = match coef {
@@ -239,7 +245,7 @@ impl<T: Real> LowRankKernel<'_, T> {
     }
 
     #[inline]
-    fn xcol(&self, i: usize) -> &[T] {
+    pub(super) fn xcol(&self, i: usize) -> &[T] {
         let m = self.m();
         &self.xt.as_slice()[i * m..(i + 1) * m]
     }
@@ -270,8 +276,53 @@ impl<T: Real> LowRankKernel<'_, T> {
         }
     }
 
+    /// One state's fields from its overlaps: `h = X (A m) + d ∘ s + b` (`O(N M)`).
+    pub(super) fn fields_of_one(&self, s: &[T], m: &[T], h: &mut [T]) {
+        let q: Vec<T> = match &self.coef {
+            Coef::Scale(a) => m.iter().map(|&v| *a * v).collect(),
+            Coef::Matrix { a_t, .. } => {
+                let mut q = vec![T::zero(); m.len()];
+                for (v, &mv) in m.iter().enumerate() {
+                    axpy(mv, a_t.column(v).as_slice(), &mut q);
+                }
+                q
+            }
+        };
+        for (i, hi) in h.iter_mut().enumerate() {
+            *hi = dot(self.xcol(i), &q) + self.corr[i] * s[i] + self.bias[i];
+        }
+    }
+
+    /// The per-state magnitude of the certifier for overlaps `m` (see
+    /// [`Kernel::magnitude`]).
+    pub(super) fn magnitude_of(&self, m: &[T]) -> f64 {
+        m.iter()
+            .zip(&self.colsum)
+            .map(|(v, c)| v.to64().abs() * c)
+            .sum::<f64>()
+            * (1.0 + 1e-9)
+    }
+
+    /// `q = A m` in `f64` (`A` symmetric: a sum of its columns). Empty for a scale.
+    pub(super) fn coefficients_times<S: Real>(&self, m: &[S], q: &mut Vec<f64>) {
+        q.clear();
+        q.resize(m.len(), 0.0);
+        match &self.coef {
+            Coef::Scale(a) => {
+                for (qu, &mu) in q.iter_mut().zip(m) {
+                    *qu = a.to64() * mu.to64();
+                }
+            }
+            Coef::Matrix { a, .. } => {
+                for (v, &mv) in m.iter().enumerate() {
+                    axpy(mv.to64(), a.column(v).as_slice(), q);
+                }
+            }
+        }
+    }
+
     /// `E = −½ (mᵀ A m + Σ d_i s_i²) − bᵀ s`.
-    fn energy_of(&self, s: &[T], m: &[T]) -> f64 {
+    pub(super) fn energy_of(&self, s: &[T], m: &[T]) -> f64 {
         let m64: Vec<f64> = m.iter().map(|v| v.to64()).collect();
         let quad = match &self.coef {
             Coef::Scale(a) => a.to64() * m64.iter().map(|v| v * v).sum::<f64>(),
@@ -288,6 +339,16 @@ impl<T: Real> LowRankKernel<'_, T> {
             lin += b * si;
         }
         -0.5 * (quad + diag) - lin
+    }
+}
+
+impl LowRankKernel<'_, f64> {
+    /// Neuron `i`'s field `x_i · q + d_i s_i + b_i` from `q = A m` (see
+    /// [`coefficients_times`](Self::coefficients_times)): the `f64` kernel's formula, so its
+    /// certifier applies.
+    #[inline]
+    pub(super) fn field_from_q(&self, i: usize, q: &[f64], s_i: f64) -> f64 {
+        dot(self.xcol(i), q) + self.corr[i] * s_i + self.bias[i]
     }
 }
 
@@ -339,12 +400,7 @@ impl<T: Real> Kernel<T> for LowRankKernel<'_, T> {
         if self.colsum.is_empty() {
             return 0.0;
         }
-        mo.column(p)
-            .iter()
-            .zip(&self.colsum)
-            .map(|(m, c)| m.to64().abs() * c)
-            .sum::<f64>()
-            * (1.0 + 1e-9)
+        self.magnitude_of(mo.column(p).as_slice())
     }
 
     fn energy(&self, batch: &Batch<T>, _: &DMatrix<T>, mo: &DMatrix<T>, p: usize) -> f64 {

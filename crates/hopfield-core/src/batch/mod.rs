@@ -18,8 +18,13 @@
 //!   of the last two steps (no state is cloned).
 //! - **Asynchronous** schedules run state by state from the batched first fields: dense
 //!   fields are updated per flip (`O(N)`), low-rank states keep only their overlaps (a
-//!   decision costs `O(M)`, a flip `O(M)`). Each state draws from its own RNG exactly as
-//!   [`Dynamics::run`] does, so both give the same trajectory.
+//!   decision costs `O(M)`, a flip `O(M)`). Low-rank couplings with real coefficients (the
+//!   projection rule) over integer patterns, with `M ≥ 16`, `N ≤ 32 M` and `N ≤ 4096`, run
+//!   instead on the `N × N` couplings rounded to `f32`, built once per plan on its first
+//!   asynchronous run of at least `N / 16` states (`4 N²` bytes): a decision reads a kept field (`O(1)`) against a rigorous
+//!   bound on its drift from the plain dynamics' field, falls back to an `f64` field from the
+//!   exact overlaps when the bound does not clear, and a flip costs `O(N)`. Each state draws
+//!   from its own RNG exactly as [`Dynamics::run`] does, so both give the same trajectory.
 //!
 //! # Exactness ([`Precision`])
 //! - **Exact** (`ExactF32`, `ExactF64`): when every weight, bias and coefficient is an
@@ -62,6 +67,7 @@
 //! [`Dense`]: crate::Dense
 //! [`LowRank`]: crate::LowRank
 
+mod columns;
 mod dense;
 mod low_rank;
 mod runner;
@@ -394,11 +400,13 @@ enum Engine<'n> {
     Dense64(dense::DenseKernel<'n, f64>),
     LowRank32(low_rank::LowRankKernel<'n, f32>),
     LowRank64(low_rank::LowRankKernel<'n, f64>),
-    /// Certified low rank: `f32` products for synchronous steps, `f64` for asynchronous ones.
-    LowRankMixed(
-        low_rank::LowRankKernel<'n, f32>,
-        low_rank::LowRankKernel<'n, f64>,
-    ),
+    /// Certified low rank: `f32` products for synchronous steps; asynchronous ones on dense
+    /// `f32` columns when `columns` is set (see [`columns`]), else in `f64`.
+    LowRankMixed {
+        sync: low_rank::LowRankKernel<'n, f32>,
+        asynchronous: low_rank::LowRankKernel<'n, f64>,
+        columns: Option<columns::ColumnSource<'n>>,
+    },
 }
 
 /// A network prepared for batched runs (see the [module docs](crate::batch)).
@@ -444,7 +452,7 @@ impl<'n, C: Couplings> BatchPlan<'n, C> {
             Engine::Dense32(_) | Engine::LowRank32(_) => Precision::ExactF32,
             Engine::Dense64(k) => k.precision(),
             Engine::LowRank64(k) => k.precision(),
-            Engine::LowRankMixed(..) => Precision::Certified,
+            Engine::LowRankMixed { .. } => Precision::Certified,
         }
     }
 
@@ -453,7 +461,7 @@ impl<'n, C: Couplings> BatchPlan<'n, C> {
         match &self.engine {
             Engine::Reference => BatchForm::Reference,
             Engine::Dense32(_) | Engine::Dense64(_) => BatchForm::Dense,
-            Engine::LowRank32(_) | Engine::LowRank64(_) | Engine::LowRankMixed(..) => {
+            Engine::LowRank32(_) | Engine::LowRank64(_) | Engine::LowRankMixed { .. } => {
                 BatchForm::LowRank
             }
         }
@@ -511,10 +519,22 @@ impl<'n, C: Couplings> BatchPlan<'n, C> {
             Engine::Dense64(k) => self.kernel(k, states, rngs, tie, config),
             Engine::LowRank32(k) => self.kernel(k, states, rngs, tie, config),
             Engine::LowRank64(k) => self.kernel(k, states, rngs, tie, config),
-            Engine::LowRankMixed(sync, _) if config.schedule == Schedule::Synchronous => {
+            Engine::LowRankMixed { sync, .. } if config.schedule == Schedule::Synchronous => {
                 self.kernel(sync, states, rngs, tie, config)
             }
-            Engine::LowRankMixed(_, asynchronous) => {
+            Engine::LowRankMixed {
+                sync,
+                asynchronous,
+                columns: Some(source),
+            } if source.pays_for(states.len()) => {
+                let kernel = columns::ColumnKernel {
+                    fast: sync,
+                    exact: asynchronous,
+                    columns: source.get(asynchronous),
+                };
+                self.kernel(&kernel, states, rngs, tie, config)
+            }
+            Engine::LowRankMixed { asynchronous, .. } => {
                 self.kernel(asynchronous, states, rngs, tie, config)
             }
         }

@@ -238,6 +238,89 @@ proptest! {
             }
         }
     }
+
+    /// Sixteen or more integer patterns with real coefficients (the projection rule's
+    /// `(XᵀX)⁺`, and an arbitrary symmetric matrix) and a real bias: asynchronous schedules run
+    /// on dense `f32` columns with incrementally kept fields, and still give the plain dynamics'
+    /// results on the same low-rank couplings.
+    #[test]
+    fn certified_low_rank_columns_equal_dynamics(
+        n in 1usize..40,
+        m in 16usize..20,
+        a in prop::collection::vec(-1.0..1.0f64, 400),
+        bias in prop::collection::vec(-2.0..2.0f64, 40),
+        seed in any::<u64>(),
+    ) {
+        let x = pattern_matrix(n, m, seed);
+        let gram = x.transpose() * &x;
+        let pinv = gram.pseudo_inverse(1e-9).unwrap();
+        let pinv = (&pinv + pinv.transpose()) * 0.5;
+        let mut sym = DMatrix::from_fn(m, m, |u, v| a[u * 20 + v] / m as f64);
+        sym = (&sym + sym.transpose()) * 0.5;
+        let bias = bias[..n].to_vec();
+        let case = Case {
+            n, upper: vec![], diag: vec![], bias: vec![],
+            bits: (0..n).map(|i| x[(i, 1)] > 0.0 && i % 5 != 2).collect(),
+            self_coupling: false, seed,
+        };
+        for encoding in ENCODINGS {
+            for (coef, policy, b) in [
+                (pinv.clone(), DiagonalPolicy::SelfCoupling, vec![0.0; n]),
+                (sym.clone(), DiagonalPolicy::Zero, bias.clone()),
+            ] {
+                let lr = LowRank::new(x.clone(), coef, policy).unwrap();
+                let net = Network::with_bias(lr, b, encoding).unwrap();
+                let plan = BatchPlan::new(&net).unwrap();
+                prop_assert_eq!(plan.precision(), Precision::Certified);
+                check_all(&plan, &net, &starts(&case, encoding, 3), seed)?;
+            }
+        }
+    }
+}
+
+/// Projection couplings of 24 random patterns on 300 neurons, 24 probes with a tenth of their
+/// bits flipped (the usual recall workload, where the column path of asynchronous schedules
+/// decides almost every neuron on its `f32` fields): same results as the plain dynamics.
+#[test]
+fn projection_columns_equal_dynamics_on_noisy_probes() {
+    let (n, m) = (300, 24);
+    let x = pattern_matrix(n, m, 11);
+    let gram = x.transpose() * &x;
+    let a = gram.try_inverse().unwrap();
+    let a = (&a + a.transpose()) * 0.5;
+    for policy in [DiagonalPolicy::SelfCoupling, DiagonalPolicy::Zero] {
+        let net = Network::new(
+            LowRank::new(x.clone(), a.clone(), policy).unwrap(),
+            Encoding::Bipolar,
+        );
+        let plan = BatchPlan::new(&net).unwrap();
+        let mut rng = rng_from_seed(5);
+        let states: Vec<State> = (0..24)
+            .map(|k| {
+                let mut signs: Vec<i8> = (0..n)
+                    .map(|i| if x[(i, k % m)] > 0.0 { 1 } else { -1 })
+                    .collect();
+                for _ in 0..n / 10 {
+                    let i = rand::RngExt::random_range(&mut rng, 0..n);
+                    signs[i] = -signs[i];
+                }
+                State::from_signs(Encoding::Bipolar, &signs)
+            })
+            .collect();
+        for schedule in [
+            Schedule::RandomSweep,
+            Schedule::RandomNeuron,
+            Schedule::FixedOrder,
+        ] {
+            for tie in TIES {
+                let config = RunConfig {
+                    schedule,
+                    max_steps: 100 * n as u64,
+                };
+                check_same(&plan, &net, &states, tie, &config, 3).unwrap();
+            }
+        }
+    }
 }
 
 #[test]

@@ -260,3 +260,43 @@ fn recall_on_large_batches_is_independent_of_thread_count() {
     };
     assert_eq!(run(1), run(3));
 }
+
+/// The attraction radii of the low-rank forms (what `throughput learn` reports by default)
+/// equal those of the dense matrices: exactly for the Hebbian rule (integer fields), to
+/// rounding for the projection rule, with the same patterns stored.
+#[test]
+fn low_rank_forms_have_the_dense_radii() {
+    use hopfield_memory::analysis::analyze;
+    for (n, m, seed) in [(60, 5, 1), (97, 12, 2), (200, 30, 3)] {
+        let p = Patterns::random(n, m, &mut rng_from_seed(seed)).unwrap();
+        let low = analyze(
+            &Hebbian::default().learn_low_rank(&p).unwrap(),
+            &p,
+            TieRule::High,
+        )
+        .unwrap();
+        let dense = analyze(&Hebbian::default().learn(&p).unwrap(), &p, TieRule::High).unwrap();
+        assert_eq!(low.radius, dense.radius);
+        assert_eq!(low.fixed_point, dense.fixed_point);
+        assert_eq!((low.f_min, low.f_ave), (dense.f_min, dense.f_ave));
+        for zero_diagonal in [false, true] {
+            let rule = Projection {
+                zero_diagonal,
+                ..Projection::default()
+            };
+            let low = analyze(&rule.learn_low_rank(&p).unwrap(), &p, TieRule::High).unwrap();
+            let dense = analyze(&rule.learn(&p).unwrap(), &p, TieRule::High).unwrap();
+            assert_eq!(low.fixed_point, dense.fixed_point);
+            for (a, b) in low
+                .radius
+                .iter()
+                .flatten()
+                .zip(dense.radius.iter().flatten())
+            {
+                assert!((a - b).abs() <= 1e-12 * b.abs().max(1.0), "{a} vs {b}");
+            }
+            assert!((low.f_min - dense.f_min).abs() <= 1e-12 * dense.f_min.abs().max(1.0));
+            assert!((low.f_ave - dense.f_ave).abs() <= 1e-12 * dense.f_ave.abs().max(1.0));
+        }
+    }
+}

@@ -1,0 +1,404 @@
+//! Asynchronous runs of certified low-rank couplings (the projection rule) on dense `f32`
+//! columns: a decision reads one stored field (`O(1)`), a flip adds one column (`O(N)`),
+//! where the low-rank kernel pays an `M`-long `f64` product per decision.
+//!
+//! A decision on neuron `i` after `t` flips goes through up to three tiers:
+//! 1. the `f32` field, kept incrementally, against a rigorous bound on its distance from the
+//!    plain dynamics' field: the bound of the `f32` product it was last computed with (at the
+//!    start of the run, or at a resynchronization), plus, per flip since, the rounding of one
+//!    `f32` column entry and one `f32` addition, plus the plain dynamics' own `f64` rounding;
+//! 2. when that bound does not clear, the field recomputed in `f64` from the exact integer
+//!    overlaps, against the `f64` kernel's bound;
+//! 3. when neither clears (a field within `f64` rounding of zero), the state reruns through
+//!    the plain dynamics.
+//!
+//! The columns (`N²` `f32`) are built once per plan, on the first asynchronous run of at least
+//! `N / 16` states (smaller runs before that use the `f64` low-rank kernel).
+
+use std::sync::OnceLock;
+
+use nalgebra::DMatrix;
+use rand::Rng;
+
+use super::low_rank::LowRankKernel;
+use super::runner::{Oracle, run_async};
+use super::{Batch, Certify, Kernel, Outcome, U32, U64, axpy};
+use crate::couplings::{Couplings, LowRank};
+use crate::dynamics::RunConfig;
+use crate::state::TieRule;
+
+/// The largest `N` that runs on columns (`N²` `f32` values: 64 MiB).
+const MAX_N: usize = 4096;
+
+/// The bound of the kept `f32` fields may grow to this fraction of each neuron's largest
+/// possible field before the fields are recomputed (what keeps the per-flip rounding bound,
+/// which assumes fields within 1 % of that largest value, valid).
+const DRIFT: f64 = 0.005;
+
+/// Whether asynchronous schedules of a certified network with `n` neurons, rank `m` and
+/// integer patterns run on columns. A sweep costs `N M` on the low-rank kernel and about
+/// `flips · N` here; with the usual noise (a tenth of the neurons wrong) columns win once
+/// `M` exceeds a few dozen, and they cost `N²` values of memory.
+pub(crate) fn worthwhile(n: usize, m: usize) -> bool {
+    n <= MAX_N && m >= 16 && m * 32 >= n
+}
+
+/// The lazily built columns of one plan.
+pub(crate) struct ColumnSource<'a> {
+    lr: &'a LowRank,
+    a: &'a DMatrix<f64>,
+    yt: &'a DMatrix<f64>,
+    bias: Vec<f64>,
+    built: OnceLock<Columns>,
+}
+
+impl<'a> ColumnSource<'a> {
+    pub(crate) fn new(
+        lr: &'a LowRank,
+        a: &'a DMatrix<f64>,
+        yt: &'a DMatrix<f64>,
+        bias: &[f64],
+    ) -> Self {
+        ColumnSource {
+            lr,
+            a,
+            yt,
+            bias: bias.to_vec(),
+            built: OnceLock::new(),
+        }
+    }
+
+    /// Whether a run of `states` states goes through the columns: always once they are
+    /// built; otherwise when the run is large enough to repay building them (about `N² M / 2`
+    /// multiply-adds, each state saving a few `N M` of the `f64` kernel's).
+    pub(crate) fn pays_for(&self, states: usize) -> bool {
+        self.built.get().is_some()
+            || states.saturating_mul(16) >= self.lr.patterns_transposed().ncols()
+    }
+
+    /// The columns (built on the first call; `exact` is the plan's `f64` kernel).
+    pub(crate) fn get(&self, exact: &LowRankKernel<'_, f64>) -> &Columns {
+        self.built
+            .get_or_init(|| Columns::build(self.lr, self.a, self.yt, &self.bias, exact.certify()))
+    }
+}
+
+/// `fl32(Ŵ)` and the per-neuron constants of the tier-1 bound.
+pub(crate) struct Columns {
+    n: usize,
+    /// Column-major `N × N`, exactly symmetric: `Ŵ = X Ŷᵀ` computed in `f64` and rounded,
+    /// with the stored self-couplings on the diagonal.
+    w: Vec<f32>,
+    /// What one flip adds to neuron `i`'s bound.
+    growth: Vec<f64>,
+    /// `1 / RW_i` with `RW_i ≥ Σ_j |w_ij| + |b_i|` (the largest field), `0` where `RW_i = 0`.
+    inv_rw: Vec<f64>,
+    /// `max_i growth_i / RW_i`.
+    growth_ratio: f64,
+}
+
+impl Columns {
+    fn build(
+        lr: &LowRank,
+        a: &DMatrix<f64>,
+        yt: &DMatrix<f64>,
+        bias: &[f64],
+        exact: &Certify,
+    ) -> Columns {
+        let xt = lr.patterns_transposed();
+        let (m, n) = xt.shape();
+        let x = xt.transpose();
+        let mut w = vec![0.0f32; n * n];
+        // Blocks on and above the diagonal, each written to both triangles (exact symmetry,
+        // half the products).
+        const BLOCK: usize = 64;
+        for jb in (0..n).step_by(BLOCK) {
+            let width = BLOCK.min(n - jb);
+            let height = jb + width;
+            let mut c = DMatrix::<f64>::zeros(height, width);
+            c.gemm(1.0, &x.rows(0, height), &yt.columns(jb, width), 0.0);
+            let cs = c.as_slice();
+            for k in 0..width {
+                let j = jb + k;
+                let src = &cs[k * height..(k + 1) * height];
+                let dst = &mut w[j * n..j * n + height];
+                for (d, &v) in dst.iter_mut().zip(src) {
+                    #[allow(clippy::cast_possible_truncation)]
+                    {
+                        *d = v as f32;
+                    }
+                }
+                #[allow(clippy::cast_possible_truncation)]
+                {
+                    w[j * n + j] = lr.self_coupling(j) as f32;
+                }
+            }
+            for rb in (0..jb).step_by(16) {
+                for r in rb..(rb + 16).min(jb) {
+                    for k in 0..width {
+                        w[r * n + jb + k] = w[(jb + k) * n + r];
+                    }
+                }
+            }
+        }
+        // |Ŵ_ij − (the plain dynamics' w_ij)| ≤ 2 e_i: both are f64 products of the same
+        // factors, each within γ_M Σ_u |X_iu| (|Ŷ_uj| + Σ_v |A_uv| |X_jv|) of X A Xᵀ.
+        let mf = m as f64;
+        let gamma = mf * U64 / (1.0 - mf * U64);
+        let colsum: Vec<f64> = a
+            .column_iter()
+            .map(|c| c.iter().map(|v| v.abs()).sum())
+            .collect();
+        let ycol_max = yt
+            .column_iter()
+            .map(|c| c.iter().map(|v| v.abs()).sum::<f64>())
+            .fold(0.0, f64::max);
+        let ax_max = xt
+            .column_iter()
+            .map(|c| c.iter().zip(&colsum).map(|(x, s)| x.abs() * s).sum::<f64>())
+            .fold(0.0, f64::max);
+        let mut growth = Vec::with_capacity(n);
+        let mut inv_rw = Vec::with_capacity(n);
+        let mut growth_ratio = 0.0f64;
+        for i in 0..n {
+            let xmax = xt.column(i).iter().fold(0.0f64, |acc, v| acc.max(v.abs()));
+            let e = 1.01 * gamma * xmax * (ycol_max + ax_max);
+            let col = &w[i * n..(i + 1) * n];
+            let (wmax, wsum) = col.iter().fold((0.0f64, 0.0f64), |(mx, sm), &v| {
+                let v = f64::from(v).abs();
+                (mx.max(v), sm + v)
+            });
+            // |Ŵ| ≤ |fl32(Ŵ)| (1 + 2u32).
+            let wmax = wmax * (1.0 + 2.0 * U32) + e;
+            let rw = (wsum * (1.0 + 2.0 * U32) + n as f64 * e + bias[i].abs()) * (1.0 + 1e-9);
+            // A flip of ±span (≤ 2) adds span · fl32(Ŵ_ij): off by span (u32 |Ŵ_ij| + 2 e_i)
+            // from the plain dynamics' increment, then one f32 addition rounds by u32 times a
+            // field within 1 % of RW_i; the plain dynamics' own rounding per flip is the f64
+            // kernel's `base_i · c1`.
+            let g =
+                1.05 * (2.0 * (U32 * wmax + 2.0 * e) + 1.01 * U32 * rw) + exact.base[i] * exact.c1;
+            growth.push(g);
+            if rw > 0.0 {
+                inv_rw.push(1.0 / rw);
+                growth_ratio = growth_ratio.max(g / rw);
+            } else {
+                inv_rw.push(0.0);
+            }
+        }
+        Columns {
+            n,
+            w,
+            growth,
+            inv_rw,
+            growth_ratio: growth_ratio * (1.0 + 1e-9),
+        }
+    }
+
+    #[inline]
+    fn column(&self, j: usize) -> &[f32] {
+        &self.w[j * self.n..(j + 1) * self.n]
+    }
+}
+
+/// The three tiers over one plan's kernels.
+pub(crate) struct ColumnKernel<'k, 'a> {
+    /// The `f32` low-rank kernel (first fields, resynchronizations, tier-1 bound of a product).
+    pub(crate) fast: &'k LowRankKernel<'a, f32>,
+    /// The `f64` low-rank kernel (tier 2).
+    pub(crate) exact: &'k LowRankKernel<'a, f64>,
+    pub(crate) columns: &'k Columns,
+}
+
+impl Kernel<f32> for ColumnKernel<'_, '_> {
+    type Aux = DMatrix<f32>;
+
+    fn n(&self) -> usize {
+        self.fast.n()
+    }
+
+    fn certify(&self) -> &Certify {
+        self.fast.certify()
+    }
+
+    fn start(&self, batch: &Batch<f32>) -> (DMatrix<f32>, DMatrix<f32>) {
+        self.fast.start(batch)
+    }
+
+    fn sync_update(
+        &self,
+        batch: &Batch<f32>,
+        h: &mut DMatrix<f32>,
+        aux: &mut DMatrix<f32>,
+        moved: &[usize],
+        ended: &[usize],
+        flips: &[Vec<u32>],
+    ) {
+        self.fast.sync_update(batch, h, aux, moved, ended, flips);
+    }
+
+    fn magnitude(&self, aux: &DMatrix<f32>, p: usize) -> f64 {
+        self.fast.magnitude(aux, p)
+    }
+
+    fn energy(&self, batch: &Batch<f32>, h: &DMatrix<f32>, aux: &DMatrix<f32>, p: usize) -> f64 {
+        self.fast.energy(batch, h, aux, p)
+    }
+
+    fn run_async<R: Rng + ?Sized>(
+        &self,
+        batch: &mut Batch<f32>,
+        h: &mut DMatrix<f32>,
+        mo: &mut DMatrix<f32>,
+        p: usize,
+        tie: TieRule,
+        config: &RunConfig,
+        rng: &mut R,
+    ) -> Outcome {
+        let (high, low) = (batch.high, batch.low);
+        let magnitude = self.fast.magnitude(mo, p);
+        let mut s_col = batch.s.column_mut(p);
+        let mut h_col = h.column_mut(p);
+        let mut m_col = mo.column_mut(p);
+        let mut probe = ColumnProbe {
+            k: self,
+            s: s_col.as_mut_slice(),
+            h: h_col.as_mut_slice(),
+            m: m_col.as_mut_slice(),
+            q64: Vec::new(),
+            q_current: false,
+            flips: 0,
+            since: 0,
+            since_max: 0,
+            k_sync: 0.0,
+            magnitude,
+            tier1: false,
+            tie,
+            high,
+            low,
+        };
+        probe.bound_from_sync();
+        let (termination, steps, flips) =
+            run_async(&mut probe, config.schedule, config.max_steps, rng)?;
+        let energy = self.fast.energy_of(probe.s, probe.m);
+        Some((termination, steps, flips, energy))
+    }
+}
+
+struct ColumnProbe<'p, 'k, 'a> {
+    k: &'p ColumnKernel<'k, 'a>,
+    s: &'p mut [f32],
+    h: &'p mut [f32],
+    /// The overlaps `Xᵀ s`: exact integers.
+    m: &'p mut [f32],
+    /// `A m` in `f64`, when `q_current`.
+    q64: Vec<f64>,
+    q_current: bool,
+    flips: u64,
+    /// Flips since the fields were last computed from the overlaps.
+    since: u64,
+    /// Resynchronize when `since` reaches this.
+    since_max: u64,
+    /// `c0 + c1 · flips` of the `f32` product bound at the last computation.
+    k_sync: f64,
+    /// The `f32` product bound's per-state magnitude at the last computation.
+    magnitude: f64,
+    /// Whether tier 1 may decide.
+    tier1: bool,
+    tie: TieRule,
+    high: f32,
+    low: f32,
+}
+
+impl ColumnProbe<'_, '_, '_> {
+    /// The tier-1 bound right after a product: fixes `k_sync` and how many flips may follow.
+    fn bound_from_sync(&mut self) {
+        let cert = self.k.fast.certify();
+        self.k_sync = cert.c0 + cert.c1 * self.flips as f64;
+        let cols = self.k.columns;
+        let mut ratio = 0.0f64;
+        for i in 0..cols.n {
+            ratio = ratio.max(self.product_bound(i) * cols.inv_rw[i]);
+        }
+        let room = DRIFT - ratio * (1.0 + 1e-9);
+        self.tier1 = room > 0.0;
+        self.since = 0;
+        self.since_max = if !self.tier1 {
+            u64::MAX
+        } else if cols.growth_ratio > 0.0 {
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            {
+                (room / cols.growth_ratio).floor().min(1e15) as u64
+            }
+        } else {
+            u64::MAX
+        };
+    }
+
+    /// The bound on the last `f32` product's distance from the plain dynamics' field.
+    #[inline]
+    fn product_bound(&self, i: usize) -> f64 {
+        let cert = self.k.fast.certify();
+        cert.base[i] * self.k_sync + cert.scaled[i] * self.magnitude + cert.fixed[i]
+    }
+
+    /// Recomputes the `f32` fields from the overlaps (`O(N M)`).
+    fn resync(&mut self) {
+        let fast = self.k.fast;
+        fast.fields_of_one(self.s, self.m, self.h);
+        self.magnitude = fast.magnitude_of(self.m);
+        self.bound_from_sync();
+    }
+
+    /// Tier 2: neuron `i`'s field in `f64` from the exact overlaps.
+    fn exact_field(&mut self, i: usize) -> f64 {
+        let exact = self.k.exact;
+        if !self.q_current {
+            exact.coefficients_times(self.m, &mut self.q64);
+            self.q_current = true;
+        }
+        exact.field_from_q(i, &self.q64, f64::from(self.s[i]))
+    }
+}
+
+impl Oracle for ColumnProbe<'_, '_, '_> {
+    fn n(&self) -> usize {
+        self.s.len()
+    }
+
+    #[inline]
+    fn would_flip(&mut self, i: usize) -> Option<bool> {
+        let is_high = self.s[i] == self.high;
+        if self.tier1 {
+            let f = f64::from(self.h[i]);
+            let thr = self.product_bound(i) + self.k.columns.growth[i] * self.since as f64;
+            if f.abs() > thr {
+                return Some((f > 0.0) != is_high);
+            }
+        }
+        let f = self.exact_field(i);
+        if !self.k.exact.certify().certain(i, f, self.flips) {
+            return None;
+        }
+        Some(self.tie.next_is_high(f, is_high) != is_high)
+    }
+
+    #[inline]
+    fn flip(&mut self, i: usize) {
+        let span = self.high - self.low;
+        let delta = if self.s[i] == self.high {
+            self.s[i] = self.low;
+            -span
+        } else {
+            self.s[i] = self.high;
+            span
+        };
+        axpy(delta, self.k.columns.column(i), self.h);
+        axpy(delta, self.k.fast.xcol(i), self.m);
+        self.flips += 1;
+        self.since += 1;
+        self.q_current = false;
+        if self.since >= self.since_max {
+            self.resync();
+        }
+    }
+}
