@@ -27,8 +27,15 @@
 //! every margin of [`StabilityConfig::kappas`] is decided (`lower ≥ κ` or `upper < κ`), or
 //! after [`StabilityConfig::max_sweeps`] sweeps. When the patterns are not separable
 //! (`κ_opt < 0`, above `α = 2` for large `N`) `Σ λ` grows without bound and `upper` tends to 0
-//! without ever certifying `κ_opt < 0`: such a row stays *undecided* at `κ = 0`
-//! ([`RowStability::stores`] returns `None`), and the caller says how it counts it.
+//! without ever certifying `κ_opt < 0`. Rows still undecided at `κ = 0` after the sweeps
+//! (with [`StabilityConfig::exact_separability`]) are decided by a linear program solved with
+//! the crate's bounded simplex: `max z` subject to `y_u w·ξ^u ≥ z`, `−1 ≤ w_j ≤ 1`, warm-started
+//! from AdaTron's row. A recomputed `z > 0` makes the row's own stability the new positive
+//! `lower`; a dual bound (from the simplex multipliers, valid whatever they are) below
+//! [`SEPARABILITY_EPS`] certifies that no unit row reaches stability `SEPARABILITY_EPS`, and
+//! `upper` is set to 0 (`κ_opt ≤ 10⁻⁹` is counted as not stored at `κ = 0`). A row the program cannot
+//! decide either way stays undecided ([`RowStability::stores`] returns `None`), and the
+//! caller says how it counts it.
 //!
 //! ```
 //! use hopfield_memory::capacity::stability::{StabilityConfig, optimal_stability};
@@ -50,6 +57,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{MemoryError, Result};
 use crate::patterns::Patterns;
+use crate::rules::simplex::{Columns, MaxZProgram, dual_bound, solve_max_z};
 
 /// When to stop the AdaTron iterations of one row.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -62,7 +70,15 @@ pub struct StabilityConfig {
     pub kappas: Vec<f64>,
     /// Sweeps between two evaluations of the bracket (`≥ 1`); each costs about `2N/M` sweeps.
     pub check_every: usize,
+    /// Decide separability (`κ = 0`) of rows AdaTron left open with the linear program.
+    pub exact_separability: bool,
 }
+
+/// Below this dual bound the linear program certifies a row as not separable.
+pub const SEPARABILITY_EPS: f64 = 1e-9;
+
+/// Pivot limit of the separability program.
+const MAX_PIVOTS: usize = 200_000;
 
 impl Default for StabilityConfig {
     fn default() -> Self {
@@ -71,6 +87,7 @@ impl Default for StabilityConfig {
             tolerance: 1e-3,
             kappas: Vec::new(),
             check_every: 4,
+            exact_separability: true,
         }
     }
 }
@@ -86,17 +103,19 @@ pub struct RowStability {
     pub upper: f64,
     /// AdaTron sweeps run.
     pub sweeps: usize,
+    /// Pivots of the separability program (0 when it was not needed).
+    pub pivots: usize,
 }
 
 impl RowStability {
     /// Whether the row stores every pattern with margin `kappa`: `Some(true)` when the row
     /// found does (`lower ≥ kappa`, and `lower > 0`: a row at stability 0 stores nothing),
-    /// `Some(false)` when no row can (`upper < kappa`), `None` when the bracket straddles
-    /// `kappa`.
+    /// `Some(false)` when no row can (`upper < kappa`, or `upper ≤ 0` for `kappa = 0`), `None`
+    /// when the bracket straddles `kappa`.
     pub fn stores(&self, kappa: f64) -> Option<bool> {
         if self.lower >= kappa && self.lower > 0.0 {
             Some(true)
-        } else if self.upper < kappa {
+        } else if self.upper < kappa || (kappa == 0.0 && self.upper <= 0.0) {
             Some(false)
         } else {
             None
@@ -150,10 +169,52 @@ pub fn optimal_stability(
     let x = patterns.to_matrix();
     // C = XᵀX: exact integers.
     let c = x.transpose() * &x;
-    Ok(rows
-        .par_iter()
-        .map(|&i| solve_row(&x, &c, i, config))
-        .collect())
+    rows.par_iter()
+        .map(|&i| {
+            let (mut r, lambda) = solve_row(&x, &c, i, config);
+            if config.exact_separability && r.stores(0.0).is_none() {
+                separability(&x, &mut r, &lambda)?;
+            }
+            Ok(r)
+        })
+        .collect()
+}
+
+/// Decides `κ_opt > 0` for an undecided row with the box-constrained max-min program.
+fn separability(x: &DMatrix<f64>, r: &mut RowStability, lambda: &[f64]) -> Result<()> {
+    let (n, m) = x.shape();
+    let i = r.row;
+    let vars: Vec<usize> = (0..n).filter(|&j| j != i).collect();
+    // Column j of the program is component j of every y_u ξ^u.
+    let a = DMatrix::from_fn(vars.len(), m, |k, u| x[(vars[k], u)] * x[(i, u)]);
+    let program = MaxZProgram {
+        base: vec![0.0; m],
+        columns: Columns::from_dense(a.clone()),
+        lower: vec![-1.0; vars.len()],
+        upper: vec![1.0; vars.len()],
+    };
+    // Warm start: AdaTron's last row, scaled into the box.
+    let ly = DVector::from_iterator(m, (0..m).map(|u| lambda[u] * x[(i, u)]));
+    let full = x * ly;
+    let lambda_row: Vec<f64> = vars.iter().map(|&j| full[j]).collect();
+    let scale = lambda_row.iter().fold(0.0f64, |s, v| s.max(v.abs()));
+    let start: Vec<f64> = if scale > 0.0 {
+        lambda_row.iter().map(|v| v / scale).collect()
+    } else {
+        vec![0.0; vars.len()]
+    };
+    let sol = solve_max_z(&program, &start, MAX_PIVOTS)?;
+    r.pivots = sol.pivots;
+    let w = DVector::from_column_slice(&sol.x);
+    let margins = a.tr_mul(&w);
+    let z = margins.iter().copied().fold(f64::INFINITY, f64::min);
+    let norm = w.norm();
+    if z > 0.0 && norm > 0.0 {
+        r.lower = r.lower.max(z / norm);
+    } else if dual_bound(&program, &sol.duals) < SEPARABILITY_EPS {
+        r.upper = r.upper.min(0.0);
+    }
+    Ok(())
 }
 
 /// AdaTron on row `i`.
@@ -162,7 +223,7 @@ fn solve_row(
     c: &DMatrix<f64>,
     i: usize,
     config: &StabilityConfig,
-) -> RowStability {
+) -> (RowStability, Vec<f64>) {
     let (n, m) = x.shape();
     let y: Vec<f64> = (0..m).map(|u| x[(i, u)]).collect();
     let diag = (n - 1) as f64;
@@ -173,6 +234,7 @@ fn solve_row(
         lower: f64::NEG_INFINITY,
         upper: f64::INFINITY,
         sweeps: 0,
+        pivots: 0,
     };
     while result.sweeps < config.max_sweeps {
         for u in 0..m {
@@ -198,7 +260,7 @@ fn solve_row(
             }
         }
     }
-    result
+    (result, lambda)
 }
 
 /// Forms `w = Σ_u λ_u y_u ξ^u` explicitly, returns `(lower, upper)` and resets `e` to the exact
@@ -271,6 +333,7 @@ mod tests {
             tolerance: 1e-10,
             kappas: Vec::new(),
             check_every: 1,
+            exact_separability: false,
         }
     }
 
@@ -337,6 +400,7 @@ mod tests {
         let p = Patterns::from_signs(&[vec![1, 1, -1, 1, -1], vec![-1, 1, -1, 1, -1]]).unwrap();
         let config = StabilityConfig {
             max_sweeps: 500,
+            exact_separability: false,
             ..StabilityConfig::default()
         };
         let r = optimal_stability(&p, &[0], &config).unwrap()[0];
@@ -344,6 +408,53 @@ mod tests {
         assert!(r.lower <= 0.0 && r.upper < 0.01, "{r:?}");
         assert_eq!(r.stores(0.0), None);
         assert_eq!(r.stores(0.1), Some(false));
+        // The linear program certifies it.
+        let exact = StabilityConfig {
+            exact_separability: true,
+            ..config
+        };
+        let r = optimal_stability(&p, &[0], &exact).unwrap()[0];
+        assert!(r.pivots > 0);
+        assert_eq!(r.stores(0.0), Some(false), "{r:?}");
+    }
+
+    #[test]
+    fn the_program_decides_what_adatron_leaves_open() {
+        // α = 2 at N = 40: rows on both sides of separability. With a handful of sweeps
+        // AdaTron decides few; the program decides the rest, consistently with a long run.
+        let p = Patterns::random(40, 80, &mut rng_from_seed(21)).unwrap();
+        let rows: Vec<usize> = (0..40).collect();
+        let short = StabilityConfig {
+            max_sweeps: 3,
+            check_every: 1,
+            ..StabilityConfig::default()
+        };
+        let decided = optimal_stability(&p, &rows, &short).unwrap();
+        let long = optimal_stability(
+            &p,
+            &rows,
+            &StabilityConfig {
+                max_sweeps: 3_000,
+                exact_separability: false,
+                ..StabilityConfig::default()
+            },
+        )
+        .unwrap();
+        let (mut yes, mut no) = (0, 0);
+        for (d, l) in decided.iter().zip(&long) {
+            let verdict = d.stores(0.0).unwrap_or_else(|| panic!("undecided: {d:?}"));
+            if verdict {
+                yes += 1;
+            } else {
+                no += 1;
+            }
+            // A long AdaTron run never contradicts the program.
+            assert!(l.stores(0.0).is_none_or(|v| v == verdict), "{d:?} vs {l:?}");
+            if l.stores(0.0) == Some(true) {
+                assert!(d.lower > 0.0);
+            }
+        }
+        assert!(yes > 0 && no > 0, "{yes} separable, {no} not");
     }
 
     #[test]
