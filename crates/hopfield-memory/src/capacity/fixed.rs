@@ -8,6 +8,15 @@
 //! independent set fixed (Personnaz, Guyon & Dreyfus 1986; `α < 1`), Storkey's (1997) rule
 //! lies between it and Hebb's.
 //!
+//! [`FixedPoints::rows_storing`] counts the same stabilities by row instead: row `i` stores
+//! the set when every pattern is strictly stable there, `x_i^u h_i^u > ε max(‖W_i‖, 1)` for
+//! every `u` (`ε =` [`ROW_STABILITY_EPS`], `‖W_i‖` the Euclidean norm of row `i`; the floor 1
+//! takes fields below `ε` of ±1 patterns as rounding noise). That is the question
+//! Gardner (1988) answers for the best possible row (`κ = 0`), so these counts go on the same
+//! axes as the optimal-stability rows of [`stability`](super::stability). The strict margin
+//! keeps a vanishing field (the zero-diagonal projection rule at `M ≥ N`, where `W = 0` up to
+//! rounding) from counting as stored.
+//!
 //! ```
 //! use hopfield_memory::capacity::fixed::fixed_points;
 //! use hopfield_memory::rules::{Projection, Storkey};
@@ -35,7 +44,14 @@ pub struct FixedPoints {
     pub stored: usize,
     /// Components `(u, i)` that would flip, over all patterns (`Σ_u` errors of pattern `u`).
     pub unstable_components: usize,
+    /// Neurons `N`.
+    pub n: usize,
+    /// Rows at which every pattern is strictly stable (see the [module docs](self)).
+    pub rows_storing: usize,
 }
+
+/// The margin a row needs to count as storing: `x_i h_i > ε max(‖W_i‖, 1)`.
+pub const ROW_STABILITY_EPS: f64 = 1e-9;
 
 /// Learns `m` random unbiased patterns of `n` components (drawn from
 /// `derive_seed(seed, &[0])`) with `rule` and counts the fixed points ([`TieRule::Keep`]).
@@ -52,6 +68,13 @@ pub fn fixed_points(rule: &dyn LearningRule, n: usize, m: usize, seed: u64) -> R
     let x = patterns.to_matrix();
     let h = net.couplings().matrix() * &x;
     let bias = net.bias();
+    let w = net.couplings().matrix();
+    let rows_storing = (0..n)
+        .filter(|&i| {
+            let norm = w.row(i).norm().max(1.0);
+            (0..m).all(|u| x[(i, u)] * (h[(i, u)] + bias[i]) > ROW_STABILITY_EPS * norm)
+        })
+        .count();
     let mut stored = 0;
     let mut unstable_components = 0;
     for u in 0..m {
@@ -69,6 +92,8 @@ pub fn fixed_points(rule: &dyn LearningRule, n: usize, m: usize, seed: u64) -> R
         m,
         stored,
         unstable_components,
+        n,
+        rows_storing,
     })
 }
 
@@ -107,6 +132,16 @@ mod tests {
             assert_eq!(got.stored, a.stored_count(), "{}", rule.name());
             let unstable = a.stability.iter().flatten().filter(|&&g| g < 0.0).count();
             assert_eq!(got.unstable_components, unstable, "{}", rule.name());
+            // By row, from the analysis' stabilities γ_i^u = x_i^u h_i^u.
+            let w = net.couplings().matrix();
+            let rows = (0..n)
+                .filter(|&i| {
+                    let norm = w.row(i).norm().max(1.0);
+                    (0..m).all(|u| a.stability[u][i] > ROW_STABILITY_EPS * norm)
+                })
+                .count();
+            assert_eq!(got.rows_storing, rows, "{}", rule.name());
+            assert_eq!(got.n, n);
         }
     }
 
@@ -121,5 +156,19 @@ mod tests {
         assert!(low.stored >= 9, "{low:?}");
         assert!(high.stored <= 3, "{high:?}");
         assert!(fixed_points(&Hebbian::default(), 0, 1, 1).is_err());
+    }
+
+    #[test]
+    fn zero_diagonal_projection_stores_every_row_below_n_and_none_at_n() {
+        let rule = Projection {
+            zero_diagonal: true,
+            ..Projection::default()
+        };
+        let below = fixed_points(&rule, 30, 29, 2).unwrap();
+        assert_eq!((below.stored, below.rows_storing), (29, 30), "{below:?}");
+        // M = N: the projector is the identity, zero diagonal leaves W = 0; every field is 0,
+        // which keeps every pattern fixed but stores at no row.
+        let at = fixed_points(&rule, 30, 30, 2).unwrap();
+        assert_eq!(at.rows_storing, 0, "{at:?}");
     }
 }
