@@ -36,7 +36,8 @@ pub mod stability;
 /// When the fraction is not monotone (noise), the first downward crossing is taken.
 pub fn crossing(points: &[(f64, f64)], level: f64) -> Option<f64> {
     let first = points.first()?;
-    if !(first.1 >= level) {
+    // NaN fractions and fractions already below the level do not start a crossing.
+    if first.1.is_nan() || first.1 < level {
         return None;
     }
     points.windows(2).find_map(|w| {

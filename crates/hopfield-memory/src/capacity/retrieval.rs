@@ -95,8 +95,8 @@ pub struct RetrievalPoint {
     pub mean_overlap: f64,
     /// Probes that ended with overlap `≥` [`RETRIEVAL_THRESHOLD`].
     pub retrieved: usize,
-    /// Mean overlap of those probes (NaN if none).
-    pub mean_retrieved_overlap: f64,
+    /// Mean overlap of those probes (`None` if none).
+    pub mean_retrieved_overlap: Option<f64>,
     /// Probes that ended exactly in their pattern (the pattern is a fixed point).
     pub exact: usize,
     /// Probes that hit the step limit.
@@ -127,11 +127,8 @@ impl RetrievalPoint {
             probes: count,
             mean_overlap: sum(&|e| e.overlap) / count as f64,
             retrieved: retrieved.len(),
-            mean_retrieved_overlap: if retrieved.is_empty() {
-                f64::NAN
-            } else {
-                retrieved.iter().sum::<f64>() / retrieved.len() as f64
-            },
+            mean_retrieved_overlap: (!retrieved.is_empty())
+                .then(|| retrieved.iter().sum::<f64>() / retrieved.len() as f64),
             exact: ends.iter().filter(|e| e.overlap == 1.0).count(),
             max_steps: ends
                 .iter()
@@ -279,7 +276,7 @@ pub fn hebbian_retrieval_probes(config: &RetrievalConfig, seed: u64) -> Result<V
         let fields: Vec<Vec<i32>> = if n.saturating_mul(m) < (1 << 24) {
             let overlaps = xm.transpose() * x.columns(0, probes);
             let h = xm * overlaps;
-            columns_as_i32(&h, |v| f64::from(v), m, &x)
+            columns_as_i32(&h, f64::from, m, &x)
         } else {
             let x64 = xm.map(f64::from);
             let overlaps = x64.transpose() * x64.columns(0, probes);

@@ -250,7 +250,7 @@ fn solve_row(
             }
         }
         result.sweeps += 1;
-        if result.sweeps % config.check_every == 0 || result.sweeps == config.max_sweeps {
+        if result.sweeps.is_multiple_of(config.check_every) || result.sweeps == config.max_sweeps {
             let (lower, upper) = bracket(x, i, &y, &lambda, &mut e);
             result.lower = lower;
             result.upper = upper;
