@@ -32,7 +32,7 @@ pub use hopfield_memory;
 pub use hopfield_opt;
 
 /// The tables, in report order, with their definition files.
-pub const TABLES: [&str; 4] = ["tsp", "queens", "hitchcock", "memory"];
+pub const TABLES: [&str; 5] = ["tsp", "queens", "hitchcock", "memory", "capacity"];
 
 /// What a run was asked to do (stored in the record; a resumed run must ask the same).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -121,6 +121,9 @@ pub fn run_all(paths: &Paths, options: &RunOptions, only: Option<&str>) -> anyho
             "hitchcock" => {
                 experiments::hitchcock::run(&defs::load(&def_path(&defs, "hitchcock"))?, &ctx)?;
             }
+            "capacity" => {
+                experiments::capacity::run(&defs::load(&def_path(&defs, "capacity"))?, &ctx)?;
+            }
             _ => experiments::memory::run(&defs::load(&def_path(&defs, "memory"))?, &ctx)?,
         }
     }
@@ -186,6 +189,14 @@ pub fn write_report(record: &Path) -> anyhow::Result<()> {
             "hitchcock" => record.join("hitchcock.jsonl").exists().then(|| {
                 experiments::hitchcock::report(
                     &defs::load(&def_path(&defs, "hitchcock"))?,
+                    record,
+                    options.quick,
+                    &mut md,
+                )
+            }),
+            "capacity" => record.join("capacity.json").exists().then(|| {
+                experiments::capacity::report(
+                    &defs::load(&def_path(&defs, "capacity"))?,
                     record,
                     options.quick,
                     &mut md,
