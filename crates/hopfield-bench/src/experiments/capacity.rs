@@ -518,6 +518,7 @@ fn error_chart(
         }
         chart
             .configure_series_labels()
+            .position(SeriesLabelPosition::LowerLeft)
             .background_style(WHITE.mix(0.8))
             .border_style(BLACK)
             .draw()?;
@@ -812,7 +813,7 @@ pub fn report(
             .filter_map(|&k| {
                 gardner_capacity(k)
                     .ok()
-                    .map(|a| (format!("Gardner α_c({k})"), a))
+                    .map(|a| (format!("Gardner α_c({k}) = {a:.3}"), a))
             })
             .collect();
         if r.rules.iter().any(|x| x.rule == "projection_zero_diagonal") {
