@@ -5,8 +5,8 @@
 //! `W = Σ_u x^u x^uᵀ` (zero diagonal, integer weights, Hopfield 1982) is probed: each probed
 //! pattern is the start state of zero-temperature asynchronous dynamics (random-permutation
 //! sweeps, a zero field keeps the neuron: [`TieRule::Keep`](hopfield_core::TieRule::Keep)) run
-//! to a fixed point, and the end state's overlap `m = (1/N) Σ_i x_i s_i` with the pattern is recorded. Amit, Gutfreund &
-//! Sompolinsky (1985) predict `m(α)` ([`hebbian_retrieval`](crate::theory::hebbian_retrieval))
+//! to a fixed point, and the end state's overlap `m = (1/N) Σ_i x_i s_i` with the pattern is
+//! recorded. Amit, Gutfreund & Sompolinsky (1985) predict `m(α)` ([`hebbian_retrieval`](crate::theory::hebbian_retrieval))
 //! up to `α_c ≈ 0.138` and no retrieval state above.
 //!
 //! # Engine
