@@ -45,7 +45,7 @@ options:
                    --quick, target/reproduce/full-shard-K-of-N with --shard). An interrupted
                    run resumes there with the same command (same options and code)
   --fresh          delete the record folder first (only if it holds a record) and start over
-  --only TABLE     only tsp, queens, hitchcock, readings or memory
+  --only TABLE     only tsp, queens, hitchcock, readings, memory or capacity
   --trials N       trials per cell for every table
   --seed S         base seed for every table
   --shard K/N      only shard K of N (trials t with t % N = K - 1); merge the N records with

@@ -118,7 +118,7 @@ fn read(path: &Path) -> Option<String> {
 }
 
 /// Per-table files: the rows and the files derived from the instances alone.
-const TABLE_FILES: [(&str, &[&str]); 5] = [
+const TABLE_FILES: [(&str, &[&str]); 6] = [
     ("tsp", &["tsp.jsonl", "tsp.references.json"]),
     ("queens", &["queens.jsonl"]),
     ("hitchcock", &["hitchcock.jsonl", "hitchcock.optima.json"]),
@@ -132,6 +132,7 @@ const TABLE_FILES: [(&str, &[&str]); 5] = [
         ],
     ),
     ("memory", &["memory.json"]),
+    ("capacity", &["capacity.json"]),
 ];
 
 /// Appends the report section comparing `record` with `reference`.

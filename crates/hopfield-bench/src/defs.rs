@@ -800,6 +800,8 @@ pub struct Definitions {
     pub readings: crate::experiments::readings::ReadingsDef,
     /// `memory.toml`.
     pub memory: MemoryDef,
+    /// `capacity.toml`.
+    pub capacity: crate::experiments::capacity::CapacityDef,
 }
 
 /// Loads `dir/{table}.toml` and validates it; errors name the file.
@@ -823,6 +825,7 @@ impl Definitions {
             hitchcock: load_checked(dir, "hitchcock", HitchcockDef::validate)?,
             readings: load_checked(dir, "readings", crate::experiments::readings::check)?,
             memory: load_checked(dir, "memory", MemoryDef::validate)?,
+            capacity: load_checked(dir, "capacity", crate::experiments::capacity::check)?,
         })
     }
 }

@@ -41,12 +41,20 @@ use crate::defs::Definitions;
 use crate::shard::Shard;
 
 /// The tables, in report order, with their definition files.
-pub const TABLES: [&str; 5] = ["tsp", "queens", "hitchcock", "readings", "memory"];
+pub const TABLES: [&str; 6] = [
+    "tsp",
+    "queens",
+    "hitchcock",
+    "readings",
+    "memory",
+    "capacity",
+];
 
 /// The file whose presence says that a table has rows in a record.
 fn table_file(table: &str) -> String {
     match table {
         "memory" => "memory.json".to_string(),
+        "capacity" => "capacity.json".to_string(),
         "readings" => "readings.references.json".to_string(),
         _ => format!("{table}.jsonl"),
     }
@@ -210,6 +218,9 @@ pub fn run_all(paths: &Paths, options: &RunOptions, only: Option<&str>) -> anyho
             // Its stages depend on each other's results: run whole, by the first shard.
             "readings" if shard.index != 1 => {}
             "readings" => experiments::readings::run(&defs.readings, &ctx)?,
+            // Seeded per pattern set and parallel inside: run whole, by the first shard.
+            "capacity" if shard.index != 1 => {}
+            "capacity" => experiments::capacity::run(&defs.capacity, &ctx)?,
             // Not made of trials: computed once, by the first shard.
             _ if progress.has("memory") || shard.index != 1 => {}
             _ => experiments::memory::run(&defs.memory, &ctx)?,
@@ -321,6 +332,12 @@ pub fn write_report(record: &Path, reference: Option<&Path>) -> anyhow::Result<(
                 options.trials,
                 &mut md,
             ),
+            "capacity" => experiments::capacity::report(
+                &defs::load(&def_path(&defs, "capacity"))?,
+                record,
+                options.quick,
+                &mut md,
+            ),
             _ => experiments::memory::report(
                 &defs::load(&def_path(&defs, "memory"))?,
                 record,
@@ -335,7 +352,8 @@ pub fn write_report(record: &Path, reference: Option<&Path>) -> anyhow::Result<(
             "## Not run\n\n{}{}\n",
             missing.join(", "),
             if options.shard.is_some_and(|s| s.index != 1) && missing.contains(&"memory") {
-                " (the memory tables and the readings study are computed by shard 1)"
+                " (the memory tables, the readings study and the capacity section are computed by \
+                  shard 1)"
             } else {
                 ""
             }

@@ -36,7 +36,7 @@ enum Command {
         /// Smoke-test sizes (a few minutes on 2 cores).
         #[arg(long)]
         quick: bool,
-        /// Only this table (tsp, queens, hitchcock, readings, memory).
+        /// Only this table (tsp, queens, hitchcock, readings, memory, capacity).
         #[arg(long)]
         only: Option<String>,
         /// Trials per cell for every table.

@@ -3,8 +3,8 @@
 //!
 //! Shard `K/N` runs trial `t` of every cell when `t % N == K − 1`, with the seed the unsharded
 //! run gives that trial, so its rows are exactly the unsharded rows it owns. Only shard 1 runs
-//! the memory tables (they are not made of trials) and the readings study (each of its stages
-//! depends on the results of the one before). [`merge`] checks that every shard finished,
+//! the memory tables and the capacity section (they are not made of trials) and the readings
+//! study (each of its stages depends on the results of the one before). [`merge`] checks that every shard finished,
 //! ran the same commit, options and definitions, then interleaves the rows cell by cell in
 //! trial order: the per-trial files of the merged record are byte-identical to those of an
 //! unsharded run.
@@ -81,9 +81,11 @@ const TRIAL_TABLES: [&str; 3] = ["tsp", "queens", "hitchcock"];
 /// Files every shard computes in full; they must agree.
 const SHARED_FILES: [&str; 2] = ["tsp.references.json", "hitchcock.optima.json"];
 
-/// Files of the memory tables and the readings study, written by shard 1 only.
-const SHARD1_FILES: [&str; 9] = [
+/// Files of the memory tables, the readings study and the capacity section, written by shard
+/// 1 only.
+const SHARD1_FILES: [&str; 10] = [
     "memory.json",
+    "capacity.json",
     "figures/recall-panel.png",
     "readings.references.json",
     "readings-tsp.jsonl",

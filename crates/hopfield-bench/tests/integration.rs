@@ -42,13 +42,14 @@ fn run_with(threads: usize, paths: &Paths, options: &RunOptions) {
 
 /// The files that must not depend on the thread count or sharding (not wall times or
 /// provenance).
-const RECORDS: [&str; 11] = [
+const RECORDS: [&str; 12] = [
     "tsp.jsonl",
     "tsp.references.json",
     "queens.jsonl",
     "hitchcock.jsonl",
     "hitchcock.optima.json",
     "memory.json",
+    "capacity.json",
     "run-options.json",
     "readings-tsp.jsonl",
     "readings-queens.jsonl",
@@ -91,6 +92,7 @@ fn quick_reproduction_is_offline_thread_count_independent_and_shardable() {
         "### Finalists at the paper's protocol",
         "### The best reading beside the paper",
         "### Conclusion",
+        "## Capacity against theory",
     ] {
         assert!(report.contains(heading), "the report has no {heading:?}");
     }
@@ -120,6 +122,10 @@ fn quick_reproduction_is_offline_thread_count_independent_and_shardable() {
         "readings-queens-solved.svg",
         "readings-queens-counts.svg",
         "readings-hitchcock-2.svg",
+        "capacity-hebbian-overlap.svg",
+        "capacity-hebbian-retrieved.svg",
+        "capacity-storage.svg",
+        "capacity-kappa.svg",
     ] {
         let path = one.path().join("figures").join(figure);
         assert!(path.exists(), "figure {figure} is missing");

@@ -1,5 +1,6 @@
 //! The experiments: each runs its trials into a record folder and renders its report section.
 
+pub mod capacity;
 pub mod hitchcock;
 pub mod memory;
 pub mod queens;

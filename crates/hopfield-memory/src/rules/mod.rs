@@ -37,7 +37,7 @@ mod lp;
 mod maxmin;
 mod perceptron;
 mod projection;
-mod simplex;
+pub(crate) mod simplex;
 mod storkey;
 
 pub use fast::FastRule;
