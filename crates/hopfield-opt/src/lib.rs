@@ -5,7 +5,10 @@
 //! - [`problem`]: the [`Problem`](problem::Problem) trait — the neuron array's
 //!   [`Shape`](problem::Shape), a 0/1 network with structured couplings, decoding, objective and
 //!   feasibility — and [`dense_from_penalty`](problem::dense_from_penalty), which rebuilds the
-//!   dense `(W, b)` from a penalty function alone (the tests' reference).
+//!   dense `(W, b)` from a penalty function alone (the tests' reference) — and
+//!   [`LeanProblem`](problem::LeanProblem), the same problem on a lean network (a bit per
+//!   neuron, compact fields): N-Queens with counters, and integer QUBOs, TSP with integer
+//!   distances and transportation with integer costs on `i32` fields.
 //! - Encoders, each with couplings computed from the problem's structure so a flip costs
 //!   `O(n)`, never a row of an `n² × n²` matrix: [`tsp`] (Hopfield–Tank penalty form on the
 //!   city × position array), [`queens`] (N-Queens, n ≥ 4) and [`transport`] (Hitchcock

@@ -22,7 +22,7 @@
 //! The neuron array has a [`Shape`] `ν_1 × … × ν_δ` (Matsumoto et al. 2004, eqs 10–11), used by the
 //! tunnel operator `T` to permute slices.
 
-use hopfield_core::lean::{BitState, LeanNetwork};
+use hopfield_core::lean::{BitState, IntNetwork, LeanNetwork};
 use hopfield_core::nalgebra::DMatrix;
 use hopfield_core::{Couplings, Dense, Encoding, Network, State};
 use serde::{Deserialize, Serialize};
@@ -281,6 +281,17 @@ pub trait Problem: Send + Sync {
 /// A problem that also runs on a lean network ([`hopfield_core::lean`]): a bit per neuron
 /// and fields stored at the width its couplings need, so large instances fit in memory.
 ///
+/// Every built-in problem implements it:
+/// - N-Queens keeps `6n` row, column and diagonal counters for its `n²` neurons;
+/// - QUBO/Ising models, TSP and transportation instances whose couplings and biases are all
+///   integers run on an [`IntNetwork`] (sparse integer couplings, `i32` fields): integer
+///   QUBO coefficients; TSP with integer distances (TSPLIB's official conventions round
+///   them) and integer penalty weights with `A + B` even (the bias is `(A + B)/2`);
+///   transportation with integer costs and weights in every encoding whose biases come out
+///   integral. The TSP and transportation networks are built on first use, after their
+///   memory is checked against [`MAX_INT_LEAN_BYTES`]; other instances get an error from
+///   [`LeanProblem::lean`] and run on the plain path.
+///
 /// Contract: the lean network has the same neurons, couplings, biases and energy as
 /// [`Problem::network`], and `decode_bits`/`is_feasible_bits` agree with
 /// [`Problem::decode`]/[`Problem::is_feasible`] on the same state.
@@ -301,6 +312,86 @@ pub trait LeanProblem: Problem {
 
     /// [`Problem::is_feasible`] on a bit state.
     fn is_feasible_bits(&self, state: &BitState) -> bool;
+}
+
+/// The most memory building and running the integer lean network of a structured problem
+/// (TSP, transportation) may take: 1 GiB, about 180 cities. The network stores every
+/// nonzero coupling (`4(n − 1)` per neuron for an `n`-city tour, `(q·K − 1) + (p − 1)·K`
+/// per neuron for a `p × q × K` transportation array), and building it takes about 88 bytes
+/// per coupled pair; larger instances are refused by [`LeanProblem::lean`] with the memory
+/// they would need, before anything is allocated.
+pub const MAX_INT_LEAN_BYTES: u64 = 1 << 30;
+
+/// The bytes of a lean search on an integer network built from `pairs` coupled pairs
+/// (each counted once) over `n` neurons: the build's peak (entries, both halves sorted,
+/// the compressed rows), biases, the bit state and the `i32` fields.
+pub(crate) fn int_lean_bytes(n: usize, pairs: u64) -> u64 {
+    let n = n as u64;
+    pairs
+        .saturating_mul(88)
+        .saturating_add(n.saturating_mul(40))
+        .saturating_add(n.div_ceil(64).saturating_mul(8))
+        .saturating_add(n.saturating_mul(4))
+}
+
+/// Refuses a lean network whose [`LeanProblem::lean_bytes`] exceed [`MAX_INT_LEAN_BYTES`].
+pub(crate) fn check_int_lean_bytes(name: &str, bytes: u64) -> Result<()> {
+    if bytes > MAX_INT_LEAN_BYTES {
+        return Err(OptError::InvalidParameter {
+            name: "lean",
+            reason: format!(
+                "the integer lean network of {name} needs {:.2} GB, more than the limit of \
+                 {:.2} GB; use the plain path",
+                bytes as f64 / 1e9,
+                MAX_INT_LEAN_BYTES as f64 / 1e9
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// The [`IntNetwork`] of a plain network whose couplings and biases are all integers (and
+/// whose fields fit `i32`), or why it has none. `neighbours(p, out)` lists (into `out`,
+/// without repeats) every neuron that may couple with `p`; the weights are read from the
+/// plain couplings, so the two networks agree by construction.
+pub(crate) fn int_network_of<C: Couplings>(
+    name: &str,
+    network: &Network<C>,
+    mut neighbours: impl FnMut(usize, &mut Vec<usize>),
+) -> std::result::Result<IntNetwork, String> {
+    let integral = |v: f64| v.fract() == 0.0 && v.abs() <= f64::from(i32::MAX);
+    let not_integral = |what: String| {
+        format!(
+            "{name} has {what}, not an integer: the lean network needs integer couplings and \
+             biases (integer distances or costs and integer penalty weights); use the plain path"
+        )
+    };
+    let n = network.n();
+    let mut bias = Vec::with_capacity(n);
+    for (i, &b) in network.bias().iter().enumerate() {
+        if !integral(b) {
+            return Err(not_integral(format!("bias b_{i} = {b}")));
+        }
+        bias.push(b as i64);
+    }
+    let couplings = network.couplings();
+    let mut entries = Vec::new();
+    let mut out = Vec::new();
+    for p in 0..n {
+        out.clear();
+        neighbours(p, &mut out);
+        for &q in out.iter().filter(|&&q| q > p) {
+            let w = couplings.weight(p, q);
+            if w == 0.0 {
+                continue;
+            }
+            if !integral(w) {
+                return Err(not_integral(format!("coupling w_{p},{q} = {w}")));
+            }
+            entries.push((p, q, w as i64));
+        }
+    }
+    IntNetwork::new(n, &entries, bias, Encoding::Binary).map_err(|e| format!("{name}: {e}"))
 }
 
 /// `(W, b, const)` rebuilt from [`Problem::penalty`] alone by finite differences:

@@ -13,11 +13,33 @@
 //! On a valid tour (a permutation matrix) with D = 1 the energy equals the tour length, as
 //! Matsumoto et al. (2004, Section 4.1) state. Defaults: D = 1, A = B = 4·d_max (\[ASSUMED\],
 //! calibrated against the paper's conventional column; see METHODOLOGY.md).
+//!
+//! With integer distances (as the TSPLIB conventions give) and integer weights with `A + B`
+//! even (the defaults are), every coupling and bias is an integer and the instance also runs
+//! on a lean network ([`LeanProblem`]: a bit per neuron, `i32` fields, `4(n − 1)` stored
+//! couplings per neuron), built on first use.
+//!
+//! ```
+//! use hopfield_core::nalgebra::DMatrix;
+//! use hopfield_opt::problem::LeanProblem;
+//! use hopfield_opt::tsp::Tsp;
+//!
+//! let d = DMatrix::from_row_slice(3, 3, &[0., 2., 3., 2., 0., 4., 3., 4., 0.]);
+//! assert!(Tsp::new(d.clone())?.lean().is_ok());
+//! assert!(Tsp::new(d * 0.5)?.lean().is_err()); // a distance of 1.5
+//! # Ok::<(), hopfield_opt::OptError>(())
+//! ```
 
+use std::sync::OnceLock;
+
+use hopfield_core::lean::{BitState, IntNetwork};
 use hopfield_core::nalgebra::DMatrix;
 use hopfield_core::{Couplings, Encoding, Network, State};
 
-use crate::problem::{Problem, Shape, check_positive};
+use crate::problem::{
+    LeanProblem, Problem, Shape, check_int_lean_bytes, check_positive, int_lean_bytes,
+    int_network_of,
+};
 use crate::{OptError, Result};
 
 /// Penalty weights of the TSP encoding.
@@ -180,6 +202,8 @@ pub struct Tsp {
     weights: TspWeights,
     shape: Shape,
     network: Network<TspCouplings>,
+    /// The integer lean network, built on first use (or why there is none).
+    lean: OnceLock<std::result::Result<IntNetwork, String>>,
 }
 
 impl Tsp {
@@ -251,6 +275,7 @@ impl Tsp {
             weights,
             shape: Shape::new(vec![n, n])?,
             network,
+            lean: OnceLock::new(),
         })
     }
 
@@ -389,6 +414,53 @@ impl Problem for Tsp {
     /// A valid tour of length `L` has penalty energy `D·L`.
     fn energy_of_objective(&self, objective: f64) -> Option<f64> {
         Some(self.weights().d * objective)
+    }
+}
+
+impl LeanProblem for Tsp {
+    type Lean = IntNetwork;
+
+    /// The [`IntNetwork`] of the instance, built on first use. Errors: a distance, `D·d_XY`,
+    /// `A`, `B` or the bias `(A + B)/2` that is not an integer, fields beyond `i32`, or more
+    /// memory than [`MAX_INT_LEAN_BYTES`](crate::problem::MAX_INT_LEAN_BYTES) (checked
+    /// before anything is allocated).
+    fn lean(&self) -> Result<&IntNetwork> {
+        check_int_lean_bytes(&self.name(), self.lean_bytes())?;
+        let n = self.cities();
+        self.lean
+            .get_or_init(|| {
+                int_network_of(&self.name(), &self.network, |p, out| {
+                    let (x, i) = (p / n, p % n);
+                    let (next, prev) = ((i + 1) % n, (i + n - 1) % n);
+                    out.extend((0..n).filter(|&j| j != i).map(|j| x * n + j));
+                    for y in (0..n).filter(|&y| y != x) {
+                        out.extend([y * n + i, y * n + next, y * n + prev]);
+                    }
+                })
+            })
+            .as_ref()
+            .map_err(|reason| OptError::InvalidParameter {
+                name: "lean",
+                reason: reason.clone(),
+            })
+    }
+
+    /// The network's build (`2n²(n − 1)` coupled pairs at most), the bit state and the
+    /// `i32` fields.
+    fn lean_bytes(&self) -> u64 {
+        let n = self.cities() as u64;
+        let pairs = n.saturating_mul(n).saturating_mul(2 * (n - 1));
+        int_lean_bytes(self.shape.len(), pairs)
+    }
+
+    fn decode_bits(&self, state: &BitState) -> Option<Vec<usize>> {
+        (state.len() == self.shape.len())
+            .then(|| self.decode(&state.to_state()))
+            .flatten()
+    }
+
+    fn is_feasible_bits(&self, state: &BitState) -> bool {
+        self.decode_bits(state).is_some()
     }
 }
 

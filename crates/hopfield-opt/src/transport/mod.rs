@@ -37,13 +37,39 @@
 //! A feasible plan has `E = C·cost`. Defaults `C = 1`, `A = B = 2·c_max`
 //! (\[ASSUMED\]); for one-hot `F = A + B` [ASSUMED, untuned]. In the unary and one-hot
 //! encodings neurons with `k > D_y` are free.
+//!
+//! With integer costs and integer weights whose biases come out integral (`A + B` even,
+//! and `F` an integer in one-hot; the defaults `A = B = 2·c_max`, `C = 1`, `F = A + B` are
+//! whenever the costs are integers), the instance also runs
+//! on a lean network ([`LeanProblem`]: a bit per neuron, `i32` fields, `(q·K − 1) + (p − 1)·K`
+//! stored couplings per neuron, `(q·K − 1) + (p − 1)` in unit assignment), built on first
+//! use; other instances get an error from [`LeanProblem::lean`].
+//!
+//! ```
+//! use hopfield_core::nalgebra::DMatrix;
+//! use hopfield_opt::problem::LeanProblem;
+//! use hopfield_opt::transport::{Transport, TransportInstance};
+//!
+//! let cost = DMatrix::from_row_slice(2, 2, &[1., 5., 2., 3.]);
+//! let t = Transport::new(TransportInstance::new(vec![3, 2], vec![1, 4], cost.clone())?)?;
+//! assert!(t.lean().is_ok());
+//! let half = TransportInstance::new(vec![3, 2], vec![1, 4], cost * 0.5)?;
+//! assert!(Transport::new(half)?.lean().is_err()); // a cost of 2.5
+//! # Ok::<(), hopfield_opt::OptError>(())
+//! ```
 
 pub mod file;
 
+use std::sync::OnceLock;
+
+use hopfield_core::lean::{BitState, IntNetwork};
 use hopfield_core::nalgebra::DMatrix;
 use hopfield_core::{Couplings, Encoding, Network, State};
 
-use crate::problem::{Problem, Shape, check_non_negative, check_positive};
+use crate::problem::{
+    LeanProblem, Problem, Shape, check_int_lean_bytes, check_non_negative, check_positive,
+    int_lean_bytes, int_network_of,
+};
 use crate::{OptError, Result};
 
 /// A balanced transportation instance.
@@ -392,6 +418,8 @@ pub struct Transport {
     weights: TransportWeights,
     shape: Shape,
     network: Network<TransportCouplings>,
+    /// The integer lean network, built on first use (or why there is none).
+    lean: OnceLock<std::result::Result<IntNetwork, String>>,
 }
 
 impl Transport {
@@ -511,6 +539,7 @@ impl Transport {
             weights,
             shape,
             network,
+            lean: OnceLock::new(),
         })
     }
 
@@ -735,6 +764,70 @@ impl Problem for Transport {
     /// A feasible plan of cost `c` has penalty energy `C·c`.
     fn energy_of_objective(&self, objective: f64) -> Option<f64> {
         Some(self.weights.c * objective)
+    }
+}
+
+impl LeanProblem for Transport {
+    type Lean = IntNetwork;
+
+    /// The [`IntNetwork`] of the instance, built on first use. Errors: a coupling or bias
+    /// that is not an integer (non-integer costs or weights), fields beyond `i32`, or more
+    /// memory than [`MAX_INT_LEAN_BYTES`](crate::problem::MAX_INT_LEAN_BYTES) (checked
+    /// before anything is allocated).
+    fn lean(&self) -> Result<&IntNetwork> {
+        check_int_lean_bytes(&self.name(), self.lean_bytes())?;
+        let (p, q, k) = (
+            self.shape.dims()[0],
+            self.shape.dims()[1],
+            self.shape.dims()[2],
+        );
+        let per_unit = self.encoding == TransportEncoding::UnitAssignment;
+        self.lean
+            .get_or_init(|| {
+                int_network_of(&self.name(), &self.network, |i, out| {
+                    let (kk, cell) = (i % k, i / k);
+                    let (x, y) = (cell / q, cell % q);
+                    // Warehouse plane x, then the rest of factory plane y (or of unit (y, kk)).
+                    out.extend((x * q * k..(x + 1) * q * k).filter(|&j| j != i));
+                    for xx in (0..p).filter(|&xx| xx != x) {
+                        let base = (xx * q + y) * k;
+                        if per_unit {
+                            out.push(base + kk);
+                        } else {
+                            out.extend(base..base + k);
+                        }
+                    }
+                })
+            })
+            .as_ref()
+            .map_err(|reason| OptError::InvalidParameter {
+                name: "lean",
+                reason: reason.clone(),
+            })
+    }
+
+    /// The network's build (at most half of `N·((q·K − 1) + (p − 1)·K)` coupled pairs for
+    /// `N = p·q·K` neurons), the bit state and the `i32` fields.
+    fn lean_bytes(&self) -> u64 {
+        let [p, q, k] = [0, 1, 2].map(|d| self.shape.dims()[d] as u64);
+        let other = if self.encoding == TransportEncoding::UnitAssignment {
+            p - 1
+        } else {
+            (p - 1).saturating_mul(k)
+        };
+        let per_neuron = (q.saturating_mul(k) - 1).saturating_add(other);
+        let n = self.shape.len();
+        int_lean_bytes(n, (n as u64).saturating_mul(per_neuron).div_ceil(2))
+    }
+
+    fn decode_bits(&self, state: &BitState) -> Option<DMatrix<u32>> {
+        (state.len() == self.shape.len())
+            .then(|| self.decode(&state.to_state()))
+            .flatten()
+    }
+
+    fn is_feasible_bits(&self, state: &BitState) -> bool {
+        state.len() == self.shape.len() && self.is_feasible(&state.to_state())
     }
 }
 

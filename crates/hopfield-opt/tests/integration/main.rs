@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod exact;
+mod lean;
 mod operators;
 mod problems;
 mod qubo;
