@@ -22,7 +22,7 @@ use rand::Rng;
 
 use super::low_rank::LowRankKernel;
 use super::runner::{Oracle, run_async};
-use super::{Batch, Certify, Kernel, Outcome, U32, U64, axpy};
+use super::{Batch, Certify, Kernel, Outcome, U32, U64, axpy, toggle};
 use crate::couplings::{Couplings, LowRank};
 use crate::dynamics::RunConfig;
 use crate::state::TieRule;
@@ -384,14 +384,7 @@ impl Oracle for ColumnProbe<'_, '_, '_> {
 
     #[inline]
     fn flip(&mut self, i: usize) {
-        let span = self.high - self.low;
-        let delta = if self.s[i] == self.high {
-            self.s[i] = self.low;
-            -span
-        } else {
-            self.s[i] = self.high;
-            span
-        };
+        let delta = toggle(self.s, i, self.low, self.high);
         axpy(delta, self.k.columns.column(i), self.h);
         axpy(delta, self.k.fast.xcol(i), self.m);
         self.flips += 1;

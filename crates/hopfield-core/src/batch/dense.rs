@@ -8,7 +8,7 @@ use rand::Rng;
 use super::runner::{Oracle, run_async};
 use super::{
     Batch, Certify, Dyadic, Engine, Kernel, MAX_BATCH_ELEMENTS, Outcome, Precision, Real, U32, U64,
-    axpy,
+    axpy, toggle,
 };
 use crate::dynamics::RunConfig;
 use crate::error::{CoreError, Result};
@@ -276,14 +276,7 @@ impl<T: Real> Oracle for DenseProbe<'_, '_, T> {
 
     #[inline]
     fn flip(&mut self, i: usize) {
-        let span = self.high - self.low;
-        let delta = if self.s[i] == self.high {
-            self.s[i] = self.low;
-            -span
-        } else {
-            self.s[i] = self.high;
-            span
-        };
+        let delta = toggle(self.s, i, self.low, self.high);
         axpy(delta, self.kernel.column(i), self.h);
         self.flips += 1;
     }

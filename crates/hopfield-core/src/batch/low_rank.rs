@@ -8,7 +8,7 @@ use rand::Rng;
 use super::runner::{Oracle, run_async};
 use super::{
     Batch, Certify, Dyadic, Engine, Kernel, MAX_BATCH_ELEMENTS, Outcome, Precision, Real, U32, U64,
-    axpy, dot,
+    axpy, dot, toggle,
 };
 use crate::couplings::{Coefficients, LowRank};
 use crate::dynamics::RunConfig;
@@ -472,14 +472,7 @@ impl<T: Real> Oracle for LowRankProbe<'_, '_, T> {
 
     #[inline]
     fn flip(&mut self, i: usize) {
-        let span = self.high - self.low;
-        let delta = if self.s[i] == self.high {
-            self.s[i] = self.low;
-            -span
-        } else {
-            self.s[i] = self.high;
-            span
-        };
+        let delta = toggle(self.s, i, self.low, self.high);
         let k = self.kernel;
         axpy(delta, k.xcol(i), self.m);
         if let Coef::Matrix { yt, .. } = &k.coef {

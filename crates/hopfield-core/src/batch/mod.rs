@@ -185,6 +185,18 @@ pub(crate) fn dot<T: Real>(a: &[T], b: &[T]) -> T {
     ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail
 }
 
+/// Flips neuron `i` of `s` between `low` and `high` and returns the change of its value.
+#[inline]
+pub(crate) fn toggle<T: Real>(s: &mut [T], i: usize, low: T, high: T) -> T {
+    if s[i] == high {
+        s[i] = low;
+        low - high
+    } else {
+        s[i] = high;
+        high - low
+    }
+}
+
 /// `y += a x`.
 #[inline]
 pub(crate) fn axpy<T: Real>(a: T, x: &[T], y: &mut [T]) {
