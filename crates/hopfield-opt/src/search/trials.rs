@@ -15,8 +15,8 @@ use rayon::prelude::*;
 use crate::Result;
 use crate::problem::{LeanProblem, Problem};
 use crate::search::{
-    FlipOperator, SearchConfig, SearchOperator, StopReason, StopReport, Stopping, search_lean,
-    search_with,
+    FlipOperator, OperatorStats, SearchConfig, SearchOperator, StopReason, StopReport, Stopping,
+    search_lean, search_with,
 };
 
 /// Which trials to run and how they are seeded.
@@ -78,6 +78,30 @@ pub struct TrialResult<S> {
 }
 
 impl<S> TrialResult<S> {
+    /// A finished trial: `(trial, seed, start)`, the decoded solution and feasibility of its
+    /// final state, and the search's `(energy, steps, operator counts, stop report)`.
+    fn new<P: Problem<Solution = S> + ?Sized>(
+        problem: &P,
+        (trial, seed, start): (usize, u64, Instant),
+        solution: Option<S>,
+        feasible: bool,
+        (energy, steps, operator, report): (f64, u64, OperatorStats, StopReport),
+    ) -> Self {
+        TrialResult {
+            trial,
+            seed,
+            energy,
+            feasible,
+            objective: solution.as_ref().map(|s| problem.objective(s)),
+            solution,
+            tunnel_count: operator.transitions,
+            energy_evaluations: operator.energy_evaluations,
+            steps,
+            wall_time: start.elapsed(),
+            report,
+        }
+    }
+
     /// Why the search stopped.
     pub fn stop_reason(&self) -> StopReason {
         self.report.reason
@@ -117,21 +141,20 @@ where
     let mut op = operator.clone();
     let outcome = search_with(problem, &mut op, config, stopping, &mut rng)?;
     let solution = problem.decode(&outcome.state);
-    let objective = solution.as_ref().map(|s| problem.objective(s));
     let feasible = problem.is_feasible(&outcome.state);
-    Ok(TrialResult {
-        trial,
-        seed,
-        energy: outcome.energy,
-        feasible,
+    let parts = (
+        outcome.energy,
+        outcome.steps,
+        outcome.operator,
+        outcome.report,
+    );
+    Ok(TrialResult::new(
+        problem,
+        (trial, seed, start),
         solution,
-        objective,
-        tunnel_count: outcome.operator.transitions,
-        energy_evaluations: outcome.operator.energy_evaluations,
-        steps: outcome.steps,
-        wall_time: start.elapsed(),
-        report: outcome.report,
-    })
+        feasible,
+        parts,
+    ))
 }
 
 /// Runs one trial on the problem's lean network ([`search_lean`]).
@@ -152,21 +175,20 @@ where
     let mut op = operator.clone();
     let outcome = search_lean(problem, &mut op, config, stopping, &mut rng)?;
     let solution = problem.decode_bits(&outcome.state);
-    let objective = solution.as_ref().map(|s| problem.objective(s));
     let feasible = problem.is_feasible_bits(&outcome.state);
-    Ok(TrialResult {
-        trial,
-        seed,
-        energy: outcome.energy,
-        feasible,
+    let parts = (
+        outcome.energy,
+        outcome.steps,
+        outcome.operator,
+        outcome.report,
+    );
+    Ok(TrialResult::new(
+        problem,
+        (trial, seed, start),
         solution,
-        objective,
-        tunnel_count: outcome.operator.transitions,
-        energy_evaluations: outcome.operator.energy_evaluations,
-        steps: outcome.steps,
-        wall_time: start.elapsed(),
-        report: outcome.report,
-    })
+        feasible,
+        parts,
+    ))
 }
 
 /// Runs the trials of `plan` in parallel on the current rayon pool, in trial order.
