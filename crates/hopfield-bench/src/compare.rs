@@ -114,7 +114,7 @@ fn clip(line: &str) -> String {
 }
 
 fn read(path: &Path) -> Option<String> {
-    std::fs::read_to_string(path).ok()
+    crate::record::read_text(path).ok().flatten()
 }
 
 /// Per-table files: the rows and the files derived from the instances alone.
@@ -211,12 +211,9 @@ fn describe_rows(file: &str, c: &RowComparison) -> String {
             "`{file}`: the {} rows both records have are **byte-identical**",
             c.identical_rows
         ),
-        Some((cell, trial, new, old)) => format!(
-            "`{file}`: **differs**; {} of the shared rows are identical, the first differing \
-             row is {cell} trial {trial}:\n  - here: `{}`\n  - reference: `{}`\n ",
-            c.identical_rows,
-            clip(new),
-            clip(old)
+        Some(_) => format!(
+            "`{file}`: **differs**; {} of the shared rows are identical",
+            c.identical_rows
         ),
     };
     let mut extra = Vec::new();
@@ -230,6 +227,15 @@ fn describe_rows(file: &str, c: &RowComparison) -> String {
         let _ = write!(text, " ({})", extra.join(", "));
     }
     text.push('.');
+    if let Some((cell, trial, new, old)) = &c.first_difference {
+        let _ = write!(
+            text,
+            " The first differing row is {cell} trial {trial}:\n  - here: `{}`\n  - reference: \
+             `{}`\n",
+            clip(new),
+            clip(old)
+        );
+    }
     text
 }
 

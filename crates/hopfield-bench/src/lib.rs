@@ -299,7 +299,7 @@ pub fn write_report(record: &Path, reference: Option<&Path>) -> anyhow::Result<(
     let mut missing = Vec::new();
     let mut interrupted = Vec::new();
     for table in TABLES {
-        if !record.join(table_file(table)).exists() {
+        if !record::record_file_exists(&record.join(table_file(table))) {
             missing.push(table);
             continue;
         }

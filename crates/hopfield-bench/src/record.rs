@@ -14,6 +14,10 @@
 //! A shard `K/N` of a run ([`Shard`]) writes the same lines for the trials it owns
 //! (`trial % N == K − 1`), so merging the shards' lines cell by cell in trial order gives the
 //! file of an unsharded run byte for byte ([`crate::shard::merge`]).
+//!
+//! Every reader of finished records ([`read_text`], [`read_lines`]) also accepts a file stored
+//! gzip-compressed beside its name (`NAME.jsonl.gz`): the committed reference record keeps its
+//! files over 1 MiB that way.
 
 use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
@@ -197,10 +201,53 @@ pub fn read_table<R: DeserializeOwned>(path: &Path) -> anyhow::Result<Vec<Line<R
     read_lines(path)
 }
 
-/// Reads a JSON-lines file, one value per line; errors name the file and line.
+/// The largest record file [`read_text`] inflates from its `.gz` copy (1 GiB).
+pub const MAX_INFLATED_BYTES: u64 = 1 << 30;
+
+/// `path` with `.gz` appended.
+fn gz_path(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".gz");
+    PathBuf::from(name)
+}
+
+/// Whether a record file exists, plain or as its `.gz` copy.
+pub fn record_file_exists(path: &Path) -> bool {
+    path.exists() || gz_path(path).exists()
+}
+
+/// The text of a record file, read from `path` or, when that is absent, inflated from
+/// `path.gz` (at most [`MAX_INFLATED_BYTES`]); `None` when neither exists.
+pub fn read_text(path: &Path) -> anyhow::Result<Option<String>> {
+    use std::io::Read as _;
+    if path.exists() {
+        return fs::read_to_string(path)
+            .map(Some)
+            .with_context(|| format!("cannot read {}", path.display()));
+    }
+    let gz = gz_path(path);
+    if !gz.exists() {
+        return Ok(None);
+    }
+    let file = File::open(&gz).with_context(|| format!("cannot read {}", gz.display()))?;
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(file)
+        .take(MAX_INFLATED_BYTES + 1)
+        .read_to_string(&mut text)
+        .with_context(|| format!("cannot inflate {}", gz.display()))?;
+    if text.len() as u64 > MAX_INFLATED_BYTES {
+        bail!(
+            "{} inflates to more than {MAX_INFLATED_BYTES} bytes (MAX_INFLATED_BYTES)",
+            gz.display()
+        );
+    }
+    Ok(Some(text))
+}
+
+/// Reads a JSON-lines file (or its `.gz` copy), one value per line; errors name the file and
+/// line.
 pub fn read_lines<T: DeserializeOwned>(path: &Path) -> anyhow::Result<Vec<T>> {
-    let text =
-        fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text = read_text(path)?.with_context(|| format!("cannot read {}", path.display()))?;
     text.lines()
         .enumerate()
         .map(|(idx, line)| {
@@ -213,6 +260,35 @@ pub fn read_lines<T: DeserializeOwned>(path: &Path) -> anyhow::Result<Vec<T>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn compressed_record_files_read_like_plain_ones() {
+        use std::io::Write as _;
+        let dir = tempfile::tempdir().unwrap();
+        let text =
+            "{\"cell\":\"a\",\"trial\":0,\"row\":1}\n{\"cell\":\"a\",\"trial\":1,\"row\":2}\n";
+        let plain = dir.path().join("plain.jsonl");
+        fs::write(&plain, text).unwrap();
+        let packed = dir.path().join("packed.jsonl");
+        let mut gz = flate2::write::GzEncoder::new(
+            File::create(gz_path(&packed)).unwrap(),
+            flate2::Compression::best(),
+        );
+        gz.write_all(text.as_bytes()).unwrap();
+        gz.finish().unwrap();
+        assert!(record_file_exists(&packed) && !packed.exists());
+        assert_eq!(read_text(&packed).unwrap().as_deref(), Some(text));
+        let a: Vec<Line<u32>> = read_lines(&plain).unwrap();
+        let b: Vec<Line<u32>> = read_lines(&packed).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.len(), 2);
+        let absent = dir.path().join("absent.jsonl");
+        assert!(!record_file_exists(&absent));
+        assert_eq!(read_text(&absent).unwrap(), None);
+        // A file that is not gzip is an error, not an empty table.
+        fs::write(gz_path(&absent), b"not gzip").unwrap();
+        assert!(read_text(&absent).is_err());
+    }
 
     fn line(cell: &str, trial: usize, value: u32) -> (Line<u32>, f64) {
         (

@@ -120,10 +120,9 @@ pub(crate) fn fmt(value: Option<f64>, decimals: usize) -> String {
 /// Reads a table's wall times (empty when the table has none).
 pub(crate) fn read_times(record: &std::path::Path, name: &str) -> anyhow::Result<Vec<TimeLine>> {
     let path = record.join(format!("{name}.times.jsonl"));
-    if !path.exists() {
+    let Some(text) = crate::record::read_text(&path)? else {
         return Ok(Vec::new());
-    }
-    let text = std::fs::read_to_string(&path)?;
+    };
     Ok(text
         .lines()
         .filter_map(|l| serde_json::from_str(l).ok())

@@ -43,7 +43,7 @@ use serde::{Deserialize, Serialize};
 use super::{Context, fmt, mean};
 use crate::defs::{Limits, PaperHitchcock, PaperTsp};
 use crate::plot::{Series, chart};
-use crate::record::{Line, Table, read_table};
+use crate::record::{Line, Table, read_table, record_file_exists};
 use crate::runner::run_cells;
 use crate::shard::Shard;
 
@@ -671,13 +671,13 @@ impl Data {
     fn read(record: &Path) -> anyhow::Result<Self> {
         let read = |name: &str| record.join(format!("{name}.jsonl"));
         let mut data = Data::default();
-        if read("readings-tsp").exists() {
+        if record_file_exists(&read("readings-tsp")) {
             data.tsp = group(read_table(&read("readings-tsp"))?);
         }
-        if read("readings-queens").exists() {
+        if record_file_exists(&read("readings-queens")) {
             data.queens = group(read_table(&read("readings-queens"))?);
         }
-        if read("readings-hitchcock").exists() {
+        if record_file_exists(&read("readings-hitchcock")) {
             data.hitchcock = group(read_table(&read("readings-hitchcock"))?);
         }
         Ok(data)
