@@ -875,6 +875,32 @@ mod tests {
     }
 
     #[test]
+    fn capacity_and_readings_definitions_are_checked() {
+        use crate::experiments::{capacity, readings};
+        let mut defs = committed();
+        defs.capacity.hebbian.sizes[0].n = 100_000;
+        assert!(err(capacity::check(&defs.capacity)).contains("max_dense_neurons"));
+        defs = committed();
+        defs.capacity.stability.alphas.push(f64::NAN);
+        assert!(err(capacity::check(&defs.capacity)).contains("finite"));
+        defs = committed();
+        defs.capacity.rules.alphas = vec![0.5, 1e17];
+        assert!(err(capacity::check(&defs.capacity)).contains("max_patterns"));
+        defs = committed();
+        defs.capacity.rules.rules.push("wang".into());
+        assert!(err(capacity::check(&defs.capacity)).contains("wang"));
+        defs = committed();
+        defs.readings.reading[0].reading.tau = 4_000_000_000;
+        assert!(err(readings::check(&defs.readings)).contains("tau"));
+        defs = committed();
+        defs.readings.paper.queens_t_max_per_n2 = 1 << 60;
+        assert!(err(readings::check(&defs.readings)).contains("overflows"));
+        defs = committed();
+        defs.readings.full.tsp_trials = 10_000_000;
+        assert!(err(readings::check(&defs.readings)).contains("max_trials"));
+    }
+
+    #[test]
     fn non_finite_and_inverted_ranges_are_errors() {
         let mut defs = committed();
         defs.tsp.near_ratio = f64::NAN;

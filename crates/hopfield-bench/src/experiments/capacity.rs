@@ -229,8 +229,8 @@ fn pick<'a, T>(quick: bool, full: &'a T, small: &'a T) -> &'a T {
 }
 
 /// Checks a definition (full and quick sizes) before anything runs: names, loads, margins, and
-/// every size against `def.limits` (the Hebbian engine works from the patterns, `N × M`; the
-/// rows and the learning rules hold `N × N` weights).
+/// every size against `def.limits` (each measurement holds `N × N` weights: `i16` for the
+/// Hebbian engine, `f64` for the rows and the learning rules).
 pub fn check(def: &CapacityDef) -> anyhow::Result<()> {
     let limits = &def.limits;
     let patterns = |what: &str, n: usize, alphas: &[f64]| -> anyhow::Result<()> {
@@ -253,7 +253,7 @@ pub fn check(def: &CapacityDef) -> anyhow::Result<()> {
         let what = if quick { "hebbian (quick)" } else { "hebbian" };
         check_sizes(what, sizes)?;
         for size in sizes {
-            limits.neurons(&format!("{what}: N"), size.n as u64)?;
+            limits.dense_neurons(&format!("{what}: N"), size.n as u64)?;
             limits.trials(&format!("{what}: sets"), size.sets)?;
             limits.trials(&format!("{what}: probes"), size.probes)?;
             patterns(what, size.n, alphas)?;
