@@ -50,10 +50,14 @@ fn phi(x: f64) -> f64 {
 /// Cost: one sweep is `O(M N²)` at worst (`O(N)` per flagged row and pattern, plus `O(N M)`
 /// per pattern with a flagged row for the fields); a failed attempt costs up to `δ` sweeps (a
 /// sweep that changes nothing ends the attempt early), and each pattern fails once, so about
-/// `(N/2Δf + M) δ M N²` in the worst case. With `q = 1/L` for an integer `L` (the default
-/// `1/N`) the weights are bit-identical to the plain floating-point algorithm and the fields
-/// are kept as exact integers; any other `q` keeps the fields in `f64`, equal to the plain
-/// algorithm's up to rounding.
+/// `(N/2Δf + M) δ M N²` in the worst case.
+///
+/// With `q = 1/L` for an integer `L` (the default `1/N`, for `L ≤ 16384`) every weight stays
+/// on the lattice `(1/L) ℤ`, and the algorithm runs in exact integer arithmetic on `K = L W`
+/// (16-bit pairs, exact integer fields); the weights returned are `K/L`. Repeating
+/// `W + q k x_i x_j` in floating point instead drifts off the lattice by rounding (a weight can
+/// end one rounding error below ±1), so its weights can differ from these in the last bits;
+/// any other `q` runs in floating point, with the fields in `f64`.
 ///
 /// ```
 /// use hopfield_memory::Patterns;
@@ -313,47 +317,46 @@ trait CpState {
     fn attempt(&mut self, targets: &[f64], limit: usize) -> bool;
 }
 
-/// The constrained perceptron when `q = 1/L` for an integer `L` (the default `q = 1/N`).
+/// The constrained perceptron when `q = 1/L` for an integer `L` (the default `q = 1/N`), in
+/// exact arithmetic.
 ///
-/// Then every weight is, in exact arithmetic, a multiple of `1/L` (a free pair starts at 0,
-/// moves by `±q` or `±2q` and is clipped at `±1 = ±L q`), so `W = K/L` with integer `K`, and
-/// the fields `F = K X = L·W X` are exact integers. The weights themselves are updated in
-/// `f64` with exactly the reference's operations (`Φ(W_ij + q k x_i x_j)`), so they are
-/// bit-identical to it as long as the flags are; the flags and the stopping test are decided
-/// on the exact fields (`½ x h < f − tol  ⇔  x F < 2L (f − tol)`), where rounding cannot
-/// reach the threshold.
+/// Then every weight is a multiple of `1/L` (a free pair starts at 0, moves by `±q` or `±2q` and
+/// is clipped at `±1 = ±L q`), so `W = K/L` with integer `K ∈ [−L, L]`, kept exactly in 16 bits,
+/// and the fields `F = K X = L·W X` are exact integers. Flags and the stopping test are decided
+/// on the exact fields (`½ x h < f − tol  ⇔  x F < 2L (f − tol)`), and the returned weights are
+/// `K/L`. (Repeating `W + q k x_i x_j` in floating point instead drifts off the lattice by
+/// rounding, so a weight can sit one rounding error below ±1.)
 ///
-/// * **Rows.** Each row keeps its own full copy (row-major, contiguous for the update of a
-///   flagged row). A pair `(i, j)` is only ever written by the full update of row `i` or of
-///   row `j`, so the current value is the copy of whichever row was updated last (`stamp`);
-///   before row `i` is updated it fetches the entries of the rows updated since its own last
-///   update, instead of every update writing its whole column.
+/// * **Pairs.** `K` is stored whole (both triangles, 16 bits per pair). A pattern step moves
+///   pair `(i, j)` only in the update of a flagged row `i` or `j`, by `(c_i + c_j) x_i^u x_j^u`,
+///   clipped, and each pair once per step (a pair of two flagged rows from the row updated
+///   first). Each flagged row is updated in its own row, contiguously (the vectorized part), and
+///   the step ends by copying the flagged rows' new pairs into the other triangle, row by row,
+///   so that every store goes to the row just written before it.
 /// * **Fields.** `F = fhat + delta`. The change of one pattern step is, for every row, the
 ///   closed form `x_a^u (c_a C_uv + S_v) − 2 c_a x_a^v` (`C = XᵀX`, `S_v = Σ_{b∈c} x_b^u x_b^v`),
 ///   plus a correction `e x_j^v` for each clipped pair (`e` = actual − intended change of `K`).
 ///   The dense part `x_a^u S_v` and the corrections of the partner rows go into the 16-bit
 ///   `delta` (added into `fhat` before it could overflow); the flagged rows' own terms go into
 ///   `fhat`.
+///
+/// Pairs fixed by the fast rule (`±1`, where all patterns agree) and the diagonal need no
+/// special case: every pattern pushes them toward the bound they are at, where they are clipped.
 struct CpLattice {
     n: usize,
     m: usize,
     /// `M` rounded up to a multiple of 8 (row length of `xrow`, `fhat`, `delta`).
     mp: usize,
     /// `L` (`q = 1/L`).
-    l: f64,
-    q: f64,
+    l: i16,
     /// `xcol[u * n + j] = x_j^u`.
-    xcol: Vec<f64>,
+    xcol: Vec<i16>,
     /// `xrow[a * mp + v] = x_a^v` (0 in the padding).
     xrow: Vec<i16>,
     /// `overlap[u * m + v] = Σ_j x_j^u x_j^v`.
     overlap: Vec<i32>,
-    /// Row copies of `W`, `rows[i * n + j]`.
-    rows: Vec<f64>,
-    /// `stamp[i]`: position in `log` after row `i`'s last update (0: never updated).
-    stamp: Vec<usize>,
-    /// Rows in the order of their updates.
-    log: Vec<u32>,
+    /// `K = L W`, row-major and symmetric between pattern steps.
+    rows: Vec<i16>,
     fhat: Vec<i32>,
     delta: Vec<i16>,
     /// An upper bound on every `|delta|`.
@@ -363,31 +366,20 @@ struct CpLattice {
     thr: Vec<f64>,
     saved: CpSaved,
     // Scratch of one pattern step.
-    kx: Vec<f64>,
-    old: Vec<f64>,
+    kx: Vec<i16>,
+    old: Vec<i16>,
+    ev: Vec<i16>,
     s: Vec<i16>,
     acc: Vec<i16>,
     clips: Vec<u32>,
     flagged: Vec<usize>,
-}
-
-/// `round(w L)` for a weight within rounding of the lattice `(1/L) ℤ` (by truncation, which
-/// needs no rounding instruction beyond SSE2).
-#[inline]
-fn lattice(w: f64, l: f64) -> i32 {
-    let k = w * l;
-    if k >= 0.0 {
-        (k + 0.5) as i32
-    } else {
-        -((0.5 - k) as i32)
-    }
+    /// `c[a]`: row `a` is flagged in this step.
+    c: Vec<bool>,
 }
 
 #[derive(Default)]
 struct CpSaved {
-    rows: Vec<f64>,
-    stamp: Vec<usize>,
-    log_len: usize,
+    rows: Vec<i16>,
     fhat: Vec<i32>,
     delta: Vec<i16>,
     delta_bound: usize,
@@ -395,18 +387,23 @@ struct CpSaved {
 
 impl CpLattice {
     /// `None` unless `q = 1/L` exactly (as `f64`) for an integer `L` and the counts fit:
-    /// `N L ≤ 2³⁰` (fields in `i32`) and `3N ≤ 2¹⁵ − 1` (one step's change of `delta`).
+    /// `L ≤ 2¹⁴` (pairs in `i16`), `N L ≤ 2³⁰` (fields in `i32`) and `3N ≤ 2¹⁵ − 1` (one
+    /// step's change of `delta`).
     fn new(x: &DMatrix<f64>, w0: &DMatrix<f64>, q: f64) -> Option<Self> {
         let (n, m) = x.shape();
         let l = (1.0 / q).round();
-        if !(l >= 1.0 && 1.0 / l == q && (n as f64) * l <= f64::from(1u32 << 30)) {
+        if !(l >= 1.0
+            && 1.0 / l == q
+            && l <= f64::from(1u32 << 14)
+            && (n as f64) * l <= f64::from(1u32 << 30))
+        {
             return None;
         }
         if 3 * n > i16::MAX as usize {
             return None;
         }
         let mp = m.div_ceil(8) * 8;
-        let xcol: Vec<f64> = (0..n * m).map(|k| x[(k % n, k / n)]).collect();
+        let xcol: Vec<i16> = (0..n * m).map(|k| x[(k % n, k / n)] as i16).collect();
         let mut xrow = vec![0i16; n * mp];
         for a in 0..n {
             for v in 0..m {
@@ -419,8 +416,10 @@ impl CpLattice {
                 (0..n).map(|j| (x[(j, u)] * x[(j, v)]) as i32).sum()
             })
             .collect();
-        let rows: Vec<f64> = (0..n * n).map(|k| w0[(k / n, k % n)]).collect();
-        // W0 has entries in {−1, 0, 1}: L·W0·X is exact in f64.
+        let li = l as i16;
+        // W0 has entries in {−1, 0, 1}.
+        let rows: Vec<i16> = (0..n * n).map(|k| w0[(k / n, k % n)] as i16 * li).collect();
+        // L·W0·X is exact in f64.
         let h0 = w0 * x;
         let mut fhat = vec![0i32; n * mp];
         for a in 0..n {
@@ -432,26 +431,25 @@ impl CpLattice {
             n,
             m,
             mp,
-            l,
-            q,
+            l: li,
             xcol,
             xrow,
             overlap,
             rows,
-            stamp: vec![0; n],
-            log: Vec::new(),
             fhat,
             delta: vec![0; n * mp],
             delta_bound: 0,
             sweeps: 0,
             thr: vec![0.0; m],
             saved: CpSaved::default(),
-            kx: vec![0.0; n],
-            old: vec![0.0; n],
+            kx: vec![0; n],
+            old: vec![0; n],
+            ev: vec![0; n],
             s: vec![0; mp],
             acc: vec![0; mp],
             clips: vec![0; n],
             flagged: Vec::with_capacity(n),
+            c: vec![false; n],
         })
     }
 
@@ -473,7 +471,7 @@ impl CpLattice {
             self.flagged.clear();
             for a in 0..n {
                 let f = self.fhat[a * mp + u] + i32::from(self.delta[a * mp + u]);
-                let g = if self.xcol[u * n + a] > 0.0 { f } else { -f };
+                let g = if self.xcol[u * n + a] > 0 { f } else { -f };
                 if f64::from(g) < thr {
                     self.flagged.push(a);
                 }
@@ -490,7 +488,7 @@ impl CpLattice {
             self.kx.copy_from_slice(&self.xcol[u * n..(u + 1) * n]);
             self.s.fill(0);
             for &b in &self.flagged {
-                self.kx[b] *= 2.0;
+                self.kx[b] *= 2;
                 let xb = &self.xrow[b * mp..(b + 1) * mp];
                 if xb[u] > 0 {
                     self.s.iter_mut().zip(xb).for_each(|(s, &x)| *s += x);
@@ -502,9 +500,10 @@ impl CpLattice {
                 let i = self.flagged[k];
                 changed |= self.update_row(u, i);
             }
+            self.mirror();
             // The dense part of the closed form, x_a^u S_v for every row.
             for (a, d) in self.delta.chunks_exact_mut(mp).enumerate() {
-                if self.xcol[u * n + a] > 0.0 {
+                if self.xcol[u * n + a] > 0 {
                     d.iter_mut().zip(&self.s).for_each(|(d, &s)| *d += s);
                 } else {
                     d.iter_mut().zip(&self.s).for_each(|(d, &s)| *d -= s);
@@ -515,27 +514,28 @@ impl CpLattice {
         changed
     }
 
-    /// Brings row `i`'s copy up to date: the entries written by rows updated after it.
+    /// Copies the pairs written by this step's flagged rows into the other triangle: row `j`
+    /// takes `K_ji = K_ij` from every flagged row `i`, except from the flagged rows updated
+    /// after `j` (row `j` wrote that pair itself). Row by row, so the stores stay in one row.
     #[inline(never)]
-    fn fetch_row(&mut self, i: usize) {
+    fn mirror(&mut self) {
         let n = self.n;
-        let since = self.stamp[i];
-        if self.log.len() - since <= n {
-            for p in since..self.log.len() {
-                let j = self.log[p] as usize;
-                // Loaded whether or not it is the latest copy, so that the loads of successive
-                // entries overlap.
-                let value = self.rows[j * n + i];
-                if self.stamp[j] == p + 1 {
-                    self.rows[i * n + j] = value;
-                }
+        for &i in &self.flagged {
+            self.c[i] = true;
+        }
+        for j in 0..n {
+            // `flagged` is increasing: the rows updated before a flagged `j` are those below it.
+            let before = if self.c[j] {
+                self.flagged.partition_point(|&i| i < j)
+            } else {
+                self.flagged.len()
+            };
+            for &i in &self.flagged[..before] {
+                self.rows[j * n + i] = self.rows[i * n + j];
             }
-        } else {
-            for j in 0..n {
-                if self.stamp[j] > since {
-                    self.rows[i * n + j] = self.rows[j * n + i];
-                }
-            }
+        }
+        for &i in &self.flagged {
+            self.c[i] = false;
         }
     }
 
@@ -545,61 +545,64 @@ impl CpLattice {
     #[inline(never)]
     fn update_row(&mut self, u: usize, i: usize) -> bool {
         let (n, mp) = (self.n, self.mp);
-        self.fetch_row(i);
-        self.kx[i] = 0.0;
-        let xiu = self.xcol[u * self.n + i];
-        let qxi = self.q * xiu;
+        self.kx[i] = 0;
+        let xiu = self.xcol[u * n + i];
+        let (hi, lo) = (self.l, -self.l);
         let row = &mut self.rows[i * n..(i + 1) * n];
         self.old.copy_from_slice(row);
-        let mut changed = false;
-        let mut clipped = 0usize;
-        for ((w, &k), &old) in row.iter_mut().zip(&self.kx).zip(&self.old) {
-            let sum = old + qxi * k;
-            let new = phi(sum);
-            *w = new;
-            changed |= new != old;
-            clipped += usize::from(sum != new);
+        // Or-reductions of `new ^ old` and `sum ^ new`: branch-free, so the loop vectorizes.
+        // `ev[j]`: the clip, actual − intended change (0 for most pairs).
+        let (mut moved, mut clipped) = (0i16, 0i16);
+        for (((k, &dx), &old), ev) in row
+            .iter_mut()
+            .zip(&self.kx)
+            .zip(&self.old)
+            .zip(self.ev.iter_mut())
+        {
+            let sum = old + xiu * dx;
+            let new = sum.max(lo).min(hi);
+            *k = new;
+            *ev = new - sum;
+            moved |= new ^ old;
+            clipped |= new ^ sum;
         }
-        self.log.push(i as u32);
-        self.stamp[i] = self.log.len();
-        // Corrections for the pairs whose K moved by less than intended: first the clipped
-        // pairs (Φ changed the sum), listed without branches.
+        // Corrections for the pairs whose K moved by less than intended (clipped by Φ), listed
+        // without branches.
         self.acc.fill(0);
-        if clipped > 0 {
+        if clipped != 0 {
             let mut count = 0;
-            for (j, ((&new, &k), &old)) in row.iter().zip(&self.kx).zip(&self.old).enumerate() {
-                self.clips[count] = j as u32;
-                count += usize::from(old + qxi * k != new);
+            // Chunks of 16 without a clip are skipped whole.
+            for (c, chunk) in self.ev.chunks(16).enumerate() {
+                if chunk.iter().fold(0, |a, &e| a | e) != 0 {
+                    for (t, &e) in chunk.iter().enumerate() {
+                        self.clips[count] = (c * 16 + t) as u32;
+                        count += usize::from(e != 0);
+                    }
+                }
             }
-            let l = self.l;
-            let xi = xiu as i32;
             for &j in &self.clips[..count] {
                 let j = j as usize;
-                let (old, new, k) = (self.old[j], row[j], self.kx[j]);
-                let e = lattice(new, l) - lattice(old, l) - xi * (k as i32);
-                if e != 0 {
-                    let e = e as i16;
-                    let (xj, xi_row) = (j * mp, i * mp);
-                    self.acc
-                        .iter_mut()
-                        .zip(&self.xrow[xj..xj + mp])
-                        .for_each(|(a, &x)| *a += e * x);
-                    let (xrow, delta) = (&self.xrow, &mut self.delta);
-                    delta[xj..xj + mp]
-                        .iter_mut()
-                        .zip(&xrow[xi_row..xi_row + mp])
-                        .for_each(|(d, &x)| *d += e * x);
-                }
+                let e = self.ev[j];
+                let (xj, xi_row) = (j * mp, i * mp);
+                self.acc
+                    .iter_mut()
+                    .zip(&self.xrow[xj..xj + mp])
+                    .for_each(|(a, &x)| *a += e * x);
+                let (xrow, delta) = (&self.xrow, &mut self.delta);
+                delta[xj..xj + mp]
+                    .iter_mut()
+                    .zip(&xrow[xi_row..xi_row + mp])
+                    .for_each(|(d, &x)| *d += e * x);
             }
         }
         // Row i's own terms: x_i^u C_uv − 2 x_i^v, and its corrections.
-        let xi = xiu as i32;
+        let xi = i32::from(xiu);
         let cu = &self.overlap[u * self.m..(u + 1) * self.m];
         let fi = &mut self.fhat[i * mp..i * mp + self.m];
         for (v, f) in fi.iter_mut().enumerate() {
             *f += xi * cu[v] - 2 * i32::from(self.xrow[i * mp + v]) + i32::from(self.acc[v]);
         }
-        changed
+        moved != 0
     }
 
     #[inline(never)]
@@ -614,16 +617,11 @@ impl CpLattice {
             })
     }
 
-    /// The current symmetric `W`.
+    /// The current symmetric `W = K/L`.
     fn matrix(&self) -> DMatrix<f64> {
         let n = self.n;
-        DMatrix::from_fn(n, n, |i, j| {
-            if self.stamp[i] >= self.stamp[j] {
-                self.rows[i * n + j]
-            } else {
-                self.rows[j * n + i]
-            }
-        })
+        let l = f64::from(self.l);
+        DMatrix::from_fn(n, n, |i, j| f64::from(self.rows[i * n + j]) / l)
     }
 }
 
@@ -635,8 +633,6 @@ impl CpState for CpLattice {
     fn save(&mut self) {
         let saved = &mut self.saved;
         saved.rows.clone_from(&self.rows);
-        saved.stamp.clone_from(&self.stamp);
-        saved.log_len = self.log.len();
         saved.fhat.clone_from(&self.fhat);
         saved.delta.clone_from(&self.delta);
         saved.delta_bound = self.delta_bound;
@@ -645,17 +641,16 @@ impl CpState for CpLattice {
     fn restore(&mut self) {
         let saved = &self.saved;
         self.rows.clone_from(&saved.rows);
-        self.stamp.clone_from(&saved.stamp);
-        self.log.truncate(saved.log_len);
         self.fhat.clone_from(&saved.fhat);
         self.delta.clone_from(&saved.delta);
         self.delta_bound = saved.delta_bound;
     }
 
     fn attempt(&mut self, targets: &[f64], limit: usize) -> bool {
-        // Exactly the reference's test `½ x h < f − tol`, on F = L h.
+        // Exactly the test `½ x h < f − tol`, on F = L h.
+        let l = f64::from(self.l);
         for (t, &f) in self.thr.iter_mut().zip(targets) {
-            *t = 2.0 * self.l * (f - TOL);
+            *t = 2.0 * l * (f - TOL);
         }
         for _ in 0..limit {
             let changed = self.sweep();
@@ -1164,10 +1159,32 @@ impl LearningRule for Gardner {
 pub(crate) mod reference {
     use super::*;
 
-    /// The constrained perceptron recomputing `W x^u` for every pattern of every sweep.
+    /// The constrained perceptron recomputing `W x^u` for every pattern of every sweep, in
+    /// floating point: `W_ij ← Φ(W_ij + q k x_i x_j)`.
     pub(crate) fn constrained_perceptron(
         rule: &ConstrainedPerceptron,
         patterns: &Patterns,
+    ) -> (DMatrix<f64>, usize, Vec<f64>) {
+        run(rule, patterns, None)
+    }
+
+    /// The same in exact integer arithmetic on `K = L W` for `q = 1/L`: `K_ij ← clamp(K_ij +
+    /// k x_i x_j, −L, L)`, flags `x_i (K x)_i < 2L (f − tol)`; returns `K/L`.
+    pub(crate) fn constrained_perceptron_exact(
+        rule: &ConstrainedPerceptron,
+        patterns: &Patterns,
+    ) -> (DMatrix<f64>, usize, Vec<f64>) {
+        let q = rule.q.unwrap_or(1.0 / patterns.n() as f64);
+        let l = (1.0 / q).round();
+        assert_eq!(1.0 / l, q, "q must be 1/L");
+        let (k, sweeps, targets) = run(rule, patterns, Some(l));
+        (k / l, sweeps, targets)
+    }
+
+    fn run(
+        rule: &ConstrainedPerceptron,
+        patterns: &Patterns,
+        lattice: Option<f64>,
     ) -> (DMatrix<f64>, usize, Vec<f64>) {
         let x = patterns.to_matrix();
         let (n, m) = x.shape();
@@ -1176,14 +1193,15 @@ pub(crate) mod reference {
             .flat_map(|i| ((i + 1)..n).map(move |j| (i, j)))
             .filter(|&(i, j)| w[(i, j)] == 0.0)
             .collect();
+        let mut f = min_half_stability(&w, &x);
         let mut cp = Cp {
             x: &x,
-            w,
+            w: w * lattice.unwrap_or(1.0),
             free,
             q: rule.q.unwrap_or(1.0 / n as f64),
             sweeps: 0,
+            lattice,
         };
-        let mut f = min_half_stability(&cp.w, &x);
         loop {
             let saved = cp.w.clone();
             let targets = vec![f + rule.delta_f; m];
@@ -1220,9 +1238,26 @@ pub(crate) mod reference {
         free: Vec<(usize, usize)>,
         q: f64,
         sweeps: usize,
+        /// `Some(L)`: `w` holds `K = L W` and the arithmetic is exact.
+        lattice: Option<f64>,
     }
 
     impl Cp<'_> {
+        /// Whether `½ γ = ½ x h` is below `target − tol`.
+        fn below(&self, x: f64, h: f64, target: f64) -> bool {
+            match self.lattice {
+                None => 0.5 * x * h < target - TOL,
+                Some(l) => x * h < 2.0 * l * (target - TOL),
+            }
+        }
+
+        fn step(&self, old: f64, k: f64, xi: f64, xj: f64) -> f64 {
+            match self.lattice {
+                None => phi(old + self.q * k * xi * xj),
+                Some(l) => (old + k * xi * xj).clamp(-l, l),
+            }
+        }
+
         /// One sweep over the patterns; returns whether any weight changed.
         fn sweep(&mut self, targets: &[f64]) -> bool {
             let (n, m) = self.x.shape();
@@ -1233,7 +1268,7 @@ pub(crate) mod reference {
                 let h: DVector<f64> = &self.w * xu;
                 let mut any = false;
                 for i in 0..n {
-                    c[i] = if 0.5 * xu[i] * h[i] < target - TOL {
+                    c[i] = if self.below(xu[i], h[i], target) {
                         any = true;
                         1.0
                     } else {
@@ -1247,7 +1282,7 @@ pub(crate) mod reference {
                     let k = c[i] + c[j];
                     if k != 0.0 {
                         let old = self.w[(i, j)];
-                        let new = phi(old + self.q * k * xu[i] * xu[j]);
+                        let new = self.step(old, k, xu[i], xu[j]);
                         if new != old {
                             self.w[(i, j)] = new;
                             self.w[(j, i)] = new;
@@ -1263,7 +1298,7 @@ pub(crate) mod reference {
         fn reached(&self, targets: &[f64]) -> bool {
             let h = &self.w * self.x;
             (0..self.x.ncols()).all(|u| {
-                (0..self.x.nrows()).all(|i| 0.5 * self.x[(i, u)] * h[(i, u)] >= targets[u] - TOL)
+                (0..self.x.nrows()).all(|i| !self.below(self.x[(i, u)], h[(i, u)], targets[u]))
             })
         }
 
@@ -1367,13 +1402,28 @@ mod tests {
         #![proptest_config(hopfield_testkit::proptest_config(32))]
 
         /// The constrained perceptron with the default `q = 1/N` (the lattice path) makes the
-        /// same updates as the plain one: same sweeps, same targets, bit-identical weights.
+        /// same updates as the plain one in exact arithmetic: same sweeps, same targets,
+        /// bit-identical weights.
         #[test]
         fn perceptron_matches_reference(n in 4usize..28, m in 1usize..6, seed: u64, delta in 1usize..12) {
             let p = small_set(n, m, seed);
             let rule = ConstrainedPerceptron { delta1: delta, delta2: delta, ..Default::default() };
             let (net, report) = rule.train(&p).unwrap();
-            let (w, sweeps, targets) = reference::constrained_perceptron(&rule, &p);
+            let (w, sweeps, targets) = reference::constrained_perceptron_exact(&rule, &p);
+            proptest::prop_assert_eq!(report.iterations, sweeps);
+            proptest::prop_assert_eq!(&report.targets, &targets);
+            proptest::prop_assert!(net.couplings().matrix() == &w);
+        }
+
+        /// The same with any `q = 1/L` (few steps to the bound when `L` is small, so many
+        /// pairs clipped).
+        #[test]
+        fn perceptron_matches_reference_any_lattice(n in 4usize..24, m in 1usize..6, seed: u64, delta in 1usize..10, l in 1u32..40) {
+            let p = small_set(n, m, seed);
+            let q = 1.0 / f64::from(l);
+            let rule = ConstrainedPerceptron { q: Some(q), delta1: delta, delta2: delta, ..Default::default() };
+            let (net, report) = rule.train(&p).unwrap();
+            let (w, sweeps, targets) = reference::constrained_perceptron_exact(&rule, &p);
             proptest::prop_assert_eq!(report.iterations, sweeps);
             proptest::prop_assert_eq!(&report.targets, &targets);
             proptest::prop_assert!(net.couplings().matrix() == &w);
@@ -1441,8 +1491,8 @@ mod tests {
         assert!(CpLattice::new(&x, &w0, 2.0).is_none());
     }
 
-    /// A bigger set than the property test, with many clipped pairs and rows fetched both
-    /// from the log of recent updates and by the full scan.
+    /// A bigger set than the property test, with many clipped pairs and many pattern steps
+    /// with several flagged rows.
     #[test]
     fn perceptron_matches_reference_larger() {
         for (n, m, seed) in [(60, 6, 1), (45, 9, 2)] {
@@ -1453,10 +1503,29 @@ mod tests {
                 ..Default::default()
             };
             let (net, report) = rule.train(&p).unwrap();
-            let (w, sweeps, targets) = reference::constrained_perceptron(&rule, &p);
+            let (w, sweeps, targets) = reference::constrained_perceptron_exact(&rule, &p);
             assert_eq!(report.iterations, sweeps);
             assert_eq!(report.targets, targets);
             assert!(net.couplings().matrix() == &w);
+        }
+    }
+
+    /// On these sets the floating-point form of the algorithm (`W ← Φ(W + q k x x)`, which
+    /// drifts off the lattice `(1/L) ℤ` by rounding) makes the same updates as the exact one.
+    #[test]
+    fn exact_and_floating_point_forms_agree() {
+        for (n, m, seed) in [(60, 6, 1), (45, 9, 2), (33, 4, 3)] {
+            let p = small_set(n, m, seed);
+            let rule = ConstrainedPerceptron {
+                delta1: 20,
+                delta2: 20,
+                ..Default::default()
+            };
+            let exact = reference::constrained_perceptron_exact(&rule, &p);
+            let float = reference::constrained_perceptron(&rule, &p);
+            assert_eq!(exact.1, float.1);
+            assert_eq!(exact.2, float.2);
+            assert!((exact.0 - float.0).abs().max() < 1e-12);
         }
     }
 
