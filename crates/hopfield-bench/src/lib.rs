@@ -269,24 +269,39 @@ pub fn write_report(record: &Path, reference: Option<&Path>) -> anyhow::Result<(
         options.seed.map_or("none".into(), |s| s.to_string()),
     );
     if sessions.len() > 1 {
+        // A maintainer may re-run one table of the reference record with a later commit;
+        // then every session names its own commit.
+        let one_commit = sessions.iter().all(|s| s.commit == meta.commit);
         let _ = writeln!(
             md,
-            "This record was written in {} sessions (resumed or merged from shards), all from \
-             commit `{}`:\n",
+            "This record was written in {} sessions (resumed, merged from shards or with a \
+             table re-run), {}:\n",
             sessions.len(),
-            meta.commit.as_deref().unwrap_or("unknown")
+            if one_commit {
+                format!(
+                    "all from commit `{}`",
+                    meta.commit.as_deref().unwrap_or("unknown")
+                )
+            } else {
+                "each from the commit named".to_string()
+            }
         );
         for (k, s) in sessions.iter().enumerate() {
             let _ = writeln!(
                 md,
-                "{}. `{}`{} — {}, {} threads",
+                "{}. `{}`{} — {}, {} threads{}",
                 k + 1,
                 s.command,
                 s.shard
                     .as_ref()
                     .map_or(String::new(), |sh| format!(" (shard {sh})")),
                 s.host,
-                s.threads
+                s.threads,
+                if one_commit {
+                    String::new()
+                } else {
+                    format!(", commit `{}`", s.commit.as_deref().unwrap_or("unknown"))
+                }
             );
         }
         md.push('\n');
