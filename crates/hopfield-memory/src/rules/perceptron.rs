@@ -471,7 +471,7 @@ impl CpLattice {
             self.flagged.clear();
             for a in 0..n {
                 let f = self.fhat[a * mp + u] + i32::from(self.delta[a * mp + u]);
-                let g = if self.xcol[u * n + a] > 0 { f } else { -f };
+                let g = f * i32::from(self.xcol[u * n + a]);
                 if f64::from(g) < thr {
                     self.flagged.push(a);
                 }
@@ -501,13 +501,11 @@ impl CpLattice {
                 changed |= self.update_row(u, i);
             }
             self.mirror();
-            // The dense part of the closed form, x_a^u S_v for every row.
-            for (a, d) in self.delta.chunks_exact_mut(mp).enumerate() {
-                if self.xcol[u * n + a] > 0 {
-                    d.iter_mut().zip(&self.s).for_each(|(d, &s)| *d += s);
-                } else {
-                    d.iter_mut().zip(&self.s).for_each(|(d, &s)| *d -= s);
-                }
+            // The dense part of the closed form, x_a^u S_v for every row (multiplied by the
+            // sign rather than branching on it: the signs are random).
+            let xu = &self.xcol[u * n..(u + 1) * n];
+            for (d, &x) in self.delta.chunks_exact_mut(mp).zip(xu) {
+                d.iter_mut().zip(&self.s).for_each(|(d, &s)| *d += s * x);
             }
         }
         self.sweeps += 1;
@@ -571,13 +569,17 @@ impl CpLattice {
         self.acc.fill(0);
         if clipped != 0 {
             let mut count = 0;
-            // Chunks of 16 without a clip are skipped whole.
+            // A bit mask of the clips per chunk of 16 (a compare and a byte mask in SSE2), then
+            // its set bits.
             for (c, chunk) in self.ev.chunks(16).enumerate() {
-                if chunk.iter().fold(0, |a, &e| a | e) != 0 {
-                    for (t, &e) in chunk.iter().enumerate() {
-                        self.clips[count] = (c * 16 + t) as u32;
-                        count += usize::from(e != 0);
-                    }
+                let mut mask = chunk
+                    .iter()
+                    .enumerate()
+                    .fold(0u32, |a, (t, &e)| a | u32::from(e != 0) << t);
+                while mask != 0 {
+                    self.clips[count] = (c * 16) as u32 + mask.trailing_zeros();
+                    count += 1;
+                    mask &= mask - 1;
                 }
             }
             for &j in &self.clips[..count] {
