@@ -8,7 +8,7 @@
 //! [`capacity_sweep`] measures is Amit, Gutfreund & Sompolinsky (1985).
 //!
 //! # Speed
-//! Probes run in batches of [`BATCH`] through hopfield-core's batched engine
+//! Probes run in batches of at most [`BATCH`] through hopfield-core's batched engine
 //! ([`BatchPlan`]): the first local fields of a batch are one matrix product, synchronous
 //! steps after the first update only what flipped, and networks in pattern space
 //! ([`LowRank`](hopfield_core::LowRank), from [`Hebbian::learn_low_rank`] or
@@ -39,9 +39,24 @@ use crate::error::{MemoryError, Result};
 use crate::patterns::Patterns;
 use crate::rules::LearningRule;
 
-/// Probes per batch of the batched engine. Fixed (not derived from the thread count), though
-/// the results do not depend on it either.
+/// The most probes per batch of the batched engine (the results do not depend on the batch
+/// size: every probe ends where it would alone).
 pub const BATCH: usize = 256;
+
+/// The fewest probes per batch when a run is split finer for several threads.
+const MIN_BATCH: usize = 64;
+
+/// Probes per batch for `total` probes on `threads` threads: [`BATCH`], or fewer (at least
+/// [`MIN_BATCH`]) so that every thread gets about four batches. With two batches per thread a
+/// thread that starts late (a worker waking up) delays the whole run by its delay; with
+/// more, the other threads take over its share.
+fn batch_size(total: usize, threads: usize) -> usize {
+    if threads <= 1 {
+        BATCH
+    } else {
+        total.div_ceil(4 * threads).clamp(MIN_BATCH, BATCH)
+    }
+}
 
 /// How to probe a network.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -534,11 +549,11 @@ fn run_batched<C: Couplings>(
     // Xᵀ (M × N) in f32: ±1 overlaps are exact integers.
     let xt =
         classify.then(|| DMatrix::from_fn(patterns.m(), n, |u, i| patterns.value(u, i) as f32));
-    let batches: Vec<Vec<ProbeOutput>> = (0..total.div_ceil(BATCH))
+    let size = batch_size(total, rayon::current_num_threads());
+    let batches: Vec<Vec<ProbeOutput>> = (0..total.div_ceil(size))
         .into_par_iter()
         .map(|c| {
-            let ids: Vec<(usize, usize)> =
-                (c * BATCH..total.min((c + 1) * BATCH)).map(&id).collect();
+            let ids: Vec<(usize, usize)> = (c * size..total.min((c + 1) * size)).map(&id).collect();
             let mut states = Vec::with_capacity(ids.len());
             let mut rngs: Vec<HopfieldRng> = Vec::with_capacity(ids.len());
             for &(u, p) in &ids {

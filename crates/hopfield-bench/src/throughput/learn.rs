@@ -45,7 +45,7 @@ pub(crate) struct LearnArgs {
     /// Base seed of the patterns.
     #[arg(long, default_value_t = 1)]
     pub(crate) seed: u64,
-    /// Timed repeats (the best by CPU time is printed).
+    /// Timed repeats (the least CPU time and the least wall time of them are printed).
     #[arg(long, default_value_t = 7)]
     pub(crate) repeats: usize,
     /// Rayon threads.

@@ -82,14 +82,18 @@ pub(crate) fn pool(threads: usize) -> anyhow::Result<Pool> {
     )))
 }
 
-/// CPU and wall time of one call.
+/// The best CPU and the best wall time of repeated calls, and the result of the last call.
 pub(crate) struct Timed<T> {
+    /// The least CPU time (all threads) of any repeat.
     pub(crate) cpu: Duration,
+    /// The least wall time of any repeat (not necessarily the same repeat: with several
+    /// threads the run with the least CPU time is often one in which a worker idled).
     pub(crate) wall: Duration,
     pub(crate) value: T,
 }
 
-/// Runs `f` `repeats` times; keeps the run with the least CPU time.
+/// Runs `f` `repeats` times; keeps the least CPU time and the least wall time. The calls
+/// are deterministic, so every repeat returns the same value.
 pub(crate) fn best_of<T>(
     repeats: usize,
     mut f: impl FnMut() -> anyhow::Result<T>,
@@ -103,9 +107,14 @@ pub(crate) fn best_of<T>(
             .try_elapsed()
             .context("cannot read the process CPU time")?;
         let wall = wall0.elapsed();
-        if best.as_ref().is_none_or(|b| cpu < b.cpu) {
-            best = Some(Timed { cpu, wall, value });
-        }
+        best = Some(match best {
+            None => Timed { cpu, wall, value },
+            Some(b) => Timed {
+                cpu: cpu.min(b.cpu),
+                wall: wall.min(b.wall),
+                value,
+            },
+        });
     }
     best.context("no run")
 }

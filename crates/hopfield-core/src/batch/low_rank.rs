@@ -148,20 +148,20 @@ pub(crate) fn plan<'a>(lr: &'a LowRank, bias: &[f64]) -> Result<Engine<'a>> {
                 // ≤ (2M + 4) u32 max_u |X_iu| · T with T = Σ_v c_v |m_v|, c_v = Σ_u |A_uv|;
                 // d_i, b_i and the last additions add a few u32 (|d_i| + |b_i|); inexact
                 // overlaps (non-integer patterns) add N u32 R_i.
-                cert: Certify {
-                    base: base.clone(),
-                    c0: U64 * (n as f64 + 2.0 * mf + 8.0) + U32 * x_term,
-                    c1: U64 * (4.0 * mf + 8.0),
-                    scaled: (0..n)
+                cert: Certify::new(
+                    base.clone(),
+                    U64 * (n as f64 + 2.0 * mf + 8.0) + U32 * x_term,
+                    U64 * (4.0 * mf + 8.0),
+                    (0..n)
                         .map(|i| {
                             let xmax = xt.column(i).iter().fold(0.0f64, |a, v| a.max(v.abs()));
                             2.2 * U32 * (2.0 * mf + 8.0) * xmax * (1.0 + 1e-6)
                         })
                         .collect(),
-                    fixed: (0..n)
+                    (0..n)
                         .map(|i| 2.2 * U32 * 4.0 * (corr[i].abs() + bias[i].abs()) * (1.0 + 1e-6))
                         .collect(),
-                },
+                ),
                 colsum: a
                     .row_iter()
                     .map(|row| row.iter().map(|v| v.abs()).sum())
@@ -321,24 +321,53 @@ impl<T: Real> LowRankKernel<'_, T> {
         }
     }
 
+    /// `−½ Σ d_i s_i² − bᵀ s`, the part of the energy outside pattern space.
+    fn energy_rest(&self, s: &[T]) -> f64 {
+        // Four partial sums each, so that the loop vectorizes.
+        let mut diag = [0.0f64; 4];
+        let mut lin = [0.0f64; 4];
+        let chunks = s
+            .chunks_exact(4)
+            .zip(self.corr64.chunks_exact(4))
+            .zip(self.bias64.chunks_exact(4));
+        for ((sc, dc), bc) in chunks {
+            for k in 0..4 {
+                let si = sc[k].to64();
+                diag[k] += dc[k] * si * si;
+                lin[k] += bc[k] * si;
+            }
+        }
+        let tail = s.len() - s.len() % 4;
+        let (mut d, mut l) = (
+            (diag[0] + diag[2]) + (diag[1] + diag[3]),
+            (lin[0] + lin[2]) + (lin[1] + lin[3]),
+        );
+        for ((&si, &di), &bi) in s[tail..]
+            .iter()
+            .zip(&self.corr64[tail..])
+            .zip(&self.bias64[tail..])
+        {
+            let si = si.to64();
+            d += di * si * si;
+            l += bi * si;
+        }
+        -0.5 * d - l
+    }
+
     /// `E = −½ (mᵀ A m + Σ d_i s_i²) − bᵀ s`.
     pub(super) fn energy_of(&self, s: &[T], m: &[T]) -> f64 {
-        let m64: Vec<f64> = m.iter().map(|v| v.to64()).collect();
         let quad = match &self.coef {
-            Coef::Scale(a) => a.to64() * m64.iter().map(|v| v * v).sum::<f64>(),
+            Coef::Scale(a) => a.to64() * m.iter().map(|v| v.to64() * v.to64()).sum::<f64>(),
+            // Σ_v m_v (A m)_v, column by column of A (eight partial sums each).
             Coef::Matrix { a, .. } => {
-                let mv = DVector::from_column_slice(&m64);
-                mv.dot(&(*a * &mv))
+                let m64: Vec<f64> = m.iter().map(|v| v.to64()).collect();
+                m64.iter()
+                    .enumerate()
+                    .map(|(v, &mv)| mv * dot(a.column(v).as_slice(), &m64))
+                    .sum()
             }
         };
-        let mut diag = 0.0;
-        let mut lin = 0.0;
-        for ((&si, &d), &b) in s.iter().zip(&self.corr64).zip(&self.bias64) {
-            let si = si.to64();
-            diag += d * si * si;
-            lin += b * si;
-        }
-        -0.5 * (quad + diag) - lin
+        -0.5 * quad + self.energy_rest(s)
     }
 }
 
@@ -405,6 +434,30 @@ impl<T: Real> Kernel<T> for LowRankKernel<'_, T> {
 
     fn energy(&self, batch: &Batch<T>, _: &DMatrix<T>, mo: &DMatrix<T>, p: usize) -> f64 {
         self.energy_of(batch.s.column(p).as_slice(), mo.column(p).as_slice())
+    }
+
+    /// With a coefficient matrix, `A M` for all the states at once (one `f64` product).
+    fn energies(
+        &self,
+        batch: &Batch<T>,
+        h: &DMatrix<T>,
+        mo: &DMatrix<T>,
+        ps: &[usize],
+    ) -> Vec<f64> {
+        match &self.coef {
+            Coef::Matrix { a, .. } if ps.len() > 1 => {
+                let mk = DMatrix::<f64>::from_fn(self.m(), ps.len(), |u, c| mo[(u, ps[c])].to64());
+                let q = *a * &mk;
+                ps.iter()
+                    .enumerate()
+                    .map(|(c, &p)| {
+                        let quad = dot(mk.column(c).as_slice(), q.column(c).as_slice());
+                        -0.5 * quad + self.energy_rest(batch.s.column(p).as_slice())
+                    })
+                    .collect()
+            }
+            _ => ps.iter().map(|&p| self.energy(batch, h, mo, p)).collect(),
+        }
     }
 
     fn run_async<R: Rng + ?Sized>(

@@ -219,28 +219,34 @@ pub(crate) struct Certify {
     pub(crate) scaled: Vec<f64>,
     /// Constant terms.
     pub(crate) fixed: Vec<f64>,
+    /// The largest `base_i`, `scaled_i` and `fixed_i` (0 when empty): one bound for every
+    /// neuron at once.
+    max: [f64; 3],
 }
 
 impl Certify {
-    pub(crate) fn exact() -> Self {
-        Certify {
-            base: Vec::new(),
-            c0: 0.0,
-            c1: 0.0,
-            scaled: Vec::new(),
-            fixed: Vec::new(),
-        }
-    }
-
-    /// A bound of the form `base_i (c0 + c1 flips)` only.
-    pub(crate) fn static_bound(base: Vec<f64>, c0: f64, c1: f64) -> Self {
+    /// `|h_i| > base_i (c0 + c1 flips) + scaled_i T + fixed_i` (`scaled` and `fixed` empty
+    /// or of `base`'s length).
+    pub(crate) fn new(base: Vec<f64>, c0: f64, c1: f64, scaled: Vec<f64>, fixed: Vec<f64>) -> Self {
+        let top = |v: &[f64]| v.iter().copied().fold(0.0, f64::max);
+        let max = [top(&base), top(&scaled), top(&fixed)];
         Certify {
             base,
             c0,
             c1,
-            scaled: Vec::new(),
-            fixed: Vec::new(),
+            scaled,
+            fixed,
+            max,
         }
+    }
+
+    pub(crate) fn exact() -> Self {
+        Certify::new(Vec::new(), 0.0, 0.0, Vec::new(), Vec::new())
+    }
+
+    /// A bound of the form `base_i (c0 + c1 flips)` only.
+    pub(crate) fn static_bound(base: Vec<f64>, c0: f64, c1: f64) -> Self {
+        Certify::new(base, c0, c1, Vec::new(), Vec::new())
     }
 
     #[inline]
@@ -266,6 +272,17 @@ impl Certify {
     /// is uncertain.
     pub(crate) fn any_uncertain<T: Real>(&self, h: &[T], flips: u64, t: f64) -> bool {
         let k = self.c0 + self.c1 * flips as f64;
+        // First one bound for all neurons against the smallest |h_i| (one vectorized pass in
+        // the kernel's type): every decision of a state away from the threshold clears it.
+        let [base, scaled, fixed] = self.max;
+        let top = base * k + scaled * t + fixed;
+        let smallest = h.iter().fold(T::of(f64::INFINITY), |a, &f| {
+            let v = f.abs();
+            if v < a { v } else { a }
+        });
+        if smallest.to64() > top {
+            return false;
+        }
         let mut uncertain = 0u32;
         if self.scaled.is_empty() {
             for (&f, &b) in h.iter().zip(&self.base) {
@@ -390,6 +407,16 @@ pub(crate) trait Kernel<T: Real>: Sync {
     /// The energy of state `p` (its fields are current, or it ended after
     /// [`sync_update`](Kernel::sync_update)).
     fn energy(&self, batch: &Batch<T>, h: &DMatrix<T>, aux: &Self::Aux, p: usize) -> f64;
+    /// The energies of states `ps` (as [`energy`](Kernel::energy); kernels may batch them).
+    fn energies(
+        &self,
+        batch: &Batch<T>,
+        h: &DMatrix<T>,
+        aux: &Self::Aux,
+        ps: &[usize],
+    ) -> Vec<f64> {
+        ps.iter().map(|&p| self.energy(batch, h, aux, p)).collect()
+    }
     /// Runs state `p` under an asynchronous schedule.
     #[allow(clippy::too_many_arguments)]
     fn run_async<R: Rng + ?Sized>(
@@ -591,11 +618,12 @@ impl<'n, C: Couplings> BatchPlan<'n, C> {
         let n = self.net.n();
         let b = states.len();
         let encoding = self.net.encoding();
-        // Certified kernels may send a state back to the reference: keep its start.
-        let saved: Option<(Vec<State>, Vec<R>)> = if kernel.certify().is_exact() {
+        // Certified kernels may send a state back to the reference: keep its random
+        // generator's start (`states` keep theirs until the results are written back).
+        let saved_rngs: Option<Vec<R>> = if kernel.certify().is_exact() {
             None
         } else {
-            Some((states.to_vec(), rngs.to_vec()))
+            Some(rngs.to_vec())
         };
         let mut s = DMatrix::<T>::zeros(n, b);
         for (col, state) in s.as_mut_slice().chunks_exact_mut(n).zip(states.iter()) {
@@ -636,12 +664,14 @@ impl<'n, C: Couplings> BatchPlan<'n, C> {
                     });
                 }
                 None => {
-                    let (starts, start_rngs) =
-                        saved.as_ref().ok_or_else(|| CoreError::InvalidParameter {
-                            name: "batch",
-                            reason: "an exact kernel reported an uncertain decision".into(),
-                        })?;
-                    states[p] = starts[p].clone();
+                    let start_rngs =
+                        saved_rngs
+                            .as_ref()
+                            .ok_or_else(|| CoreError::InvalidParameter {
+                                name: "batch",
+                                reason: "an exact kernel reported an uncertain decision".into(),
+                            })?;
+                    // `states[p]` is still the start: only finished states are written.
                     rngs[p] = start_rngs[p].clone();
                     reports.push(self.reference_one(&mut states[p], &mut rngs[p], tie, config)?);
                 }

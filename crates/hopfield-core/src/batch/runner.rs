@@ -127,6 +127,7 @@ pub(crate) fn run_sync<T: Real, K: Kernel<T>>(
     let (high, low) = (batch.high, batch.low);
     while !active.is_empty() {
         let mut moved = Vec::with_capacity(active.len());
+        let mut fixed = Vec::new();
         let mut ended = Vec::new();
         for &p in &active {
             let c = &mut cur[p];
@@ -158,12 +159,8 @@ pub(crate) fn run_sync<T: Real, K: Kernel<T>>(
             steps[p] += 1;
             flips[p] += c.len() as u64;
             if c.is_empty() {
-                out[p] = Some((
-                    Termination::FixedPoint,
-                    steps[p],
-                    flips[p],
-                    k.energy(batch, h, aux, p),
-                ));
+                // Unchanged by this step's update: its energy is taken with the others below.
+                fixed.push(p);
             } else if steps[p] >= 2 && cur[p] == prev[p] {
                 ended.push((p, Termination::TwoCycle));
             } else if steps[p] >= max_steps {
@@ -174,8 +171,13 @@ pub(crate) fn run_sync<T: Real, K: Kernel<T>>(
         }
         let ended_ids: Vec<usize> = ended.iter().map(|&(p, _)| p).collect();
         k.sync_update(batch, h, aux, &moved, &ended_ids, &cur);
-        for (p, termination) in ended {
-            out[p] = Some((termination, steps[p], flips[p], k.energy(batch, h, aux, p)));
+        let ends = fixed
+            .iter()
+            .map(|&p| (p, Termination::FixedPoint))
+            .chain(ended);
+        let ids: Vec<usize> = ends.clone().map(|(p, _)| p).collect();
+        for ((p, termination), energy) in ends.zip(k.energies(batch, h, aux, &ids)) {
+            out[p] = Some((termination, steps[p], flips[p], energy));
         }
         for &p in &moved {
             std::mem::swap(&mut prev[p], &mut cur[p]);
