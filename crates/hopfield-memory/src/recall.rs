@@ -590,6 +590,8 @@ fn run_batched<C: Couplings>(
                         .map(|(a, b)| usize::from(a == b))
                         .sum();
                     let overlap = (2.0 * agree as f64 - n as f64) / n as f64;
+                    // Recalled: every component equal (the count above, not a second pass).
+                    let recalled = agree == n;
                     let final_state = overlaps.as_ref().map(|o| {
                         #[allow(clippy::cast_possible_truncation)]
                         let m: Vec<i64> = o.column(k).iter().map(|&v| v as i64).collect();
@@ -602,7 +604,7 @@ fn run_batched<C: Couplings>(
                         pattern: u,
                         probe: p,
                         overlap,
-                        recalled: end.as_slice() == target,
+                        recalled,
                         final_state,
                         termination,
                         steps,

@@ -250,29 +250,41 @@ impl<T: Real> LowRankKernel<'_, T> {
         &self.xt.as_slice()[i * m..(i + 1) * m]
     }
 
+    /// `X (A Mk)` (or `X (a Mk)` for a scale), allocated without zeroing.
+    fn products(&self, mk: &DMatrix<T>) -> DMatrix<T> {
+        match &self.coef {
+            Coef::Scale(s) => {
+                // `X Mk` then one multiplication by `s`: the rounding of `gemm(s, X, Mk)`.
+                let mut hk = &self.x * mk;
+                if *s != T::one() {
+                    hk *= *s;
+                }
+                hk
+            }
+            Coef::Matrix { a_t, .. } => &self.x * &(a_t * mk),
+        }
+    }
+
+    /// Adds `d ∘ s + b` to one state's `X A m`.
+    #[inline]
+    fn finish_fields(&self, hp: &mut [T], sp: &[T]) {
+        for ((h, &s), (&d, &b)) in hp.iter_mut().zip(sp).zip(self.corr.iter().zip(&self.bias)) {
+            *h = *h + d * s + b;
+        }
+    }
+
     /// `H[:, cols] = X A Mo[:, cols] + d ∘ S[:, cols] + b`.
     fn fields_into(&self, batch: &Batch<T>, mo: &DMatrix<T>, h: &mut DMatrix<T>, cols: &[usize]) {
         if cols.is_empty() {
             return;
         }
         let (m, n) = self.xt.shape();
-        let k = cols.len();
-        let mk = DMatrix::from_fn(m, k, |u, c| mo[(u, cols[c])]);
-        let mut hk = DMatrix::<T>::zeros(n, k);
-        match &self.coef {
-            Coef::Scale(s) => hk.gemm(*s, &self.x, &mk, T::zero()),
-            Coef::Matrix { a_t, .. } => {
-                let q = a_t * &mk;
-                hk.gemm(T::one(), &self.x, &q, T::zero());
-            }
-        }
+        let mk = DMatrix::from_fn(m, cols.len(), |u, c| mo[(u, cols[c])]);
+        let hk = self.products(&mk);
         for (c, &p) in cols.iter().enumerate() {
-            let sp = batch.s.column(p);
-            let mut hp = h.column_mut(p);
-            let src = hk.column(c);
-            for i in 0..n {
-                hp[i] = src[i] + self.corr[i] * sp[i] + self.bias[i];
-            }
+            let hp = &mut h.as_mut_slice()[p * n..(p + 1) * n];
+            hp.copy_from_slice(&hk.as_slice()[c * n..(c + 1) * n]);
+            self.finish_fields(hp, &batch.s.as_slice()[p * n..(p + 1) * n]);
         }
     }
 
@@ -393,12 +405,17 @@ impl<T: Real> Kernel<T> for LowRankKernel<'_, T> {
     }
 
     fn start(&self, batch: &Batch<T>) -> (DMatrix<T>, DMatrix<T>) {
-        let (n, b) = batch.s.shape();
-        let mut mo = DMatrix::<T>::zeros(self.m(), b);
-        mo.gemm(T::one(), &*self.xt, &batch.s, T::zero());
-        let mut h = DMatrix::<T>::zeros(n, b);
-        let all: Vec<usize> = (0..b).collect();
-        self.fields_into(batch, &mo, &mut h, &all);
+        // Every state: the products straight into `H`, no gathering or copying.
+        let n = batch.s.nrows();
+        let mo = &*self.xt * &batch.s;
+        let mut h = self.products(&mo);
+        for (hp, sp) in h
+            .as_mut_slice()
+            .chunks_exact_mut(n)
+            .zip(batch.s.as_slice().chunks_exact(n))
+        {
+            self.finish_fields(hp, sp);
+        }
         (h, mo)
     }
 
@@ -436,7 +453,8 @@ impl<T: Real> Kernel<T> for LowRankKernel<'_, T> {
         self.energy_of(batch.s.column(p).as_slice(), mo.column(p).as_slice())
     }
 
-    /// With a coefficient matrix, `A M` for all the states at once (one `f64` product).
+    /// With a coefficient matrix, `A M` for all the states at once (one `f64` product); with
+    /// no bias and `±1` values, the part outside pattern space is the same for every state.
     fn energies(
         &self,
         batch: &Batch<T>,
@@ -444,19 +462,37 @@ impl<T: Real> Kernel<T> for LowRankKernel<'_, T> {
         mo: &DMatrix<T>,
         ps: &[usize],
     ) -> Vec<f64> {
+        if ps.len() <= 1 {
+            return ps.iter().map(|&p| self.energy(batch, h, mo, p)).collect();
+        }
+        let n = batch.s.nrows();
+        let unit = |v: T| v * v == T::one();
+        // `d_i s_i² = d_i` exactly and `b_i s_i = 0`: `energy_rest` of any such state.
+        let same_rest =
+            (unit(batch.high) && unit(batch.low) && self.bias64.iter().all(|&b| b == 0.0))
+                .then(|| self.energy_rest(&vec![T::one(); n]));
+        let rest =
+            |p: usize| same_rest.unwrap_or_else(|| self.energy_rest(batch.s.column(p).as_slice()));
         match &self.coef {
-            Coef::Matrix { a, .. } if ps.len() > 1 => {
+            Coef::Matrix { a, .. } => {
                 let mk = DMatrix::<f64>::from_fn(self.m(), ps.len(), |u, c| mo[(u, ps[c])].to64());
                 let q = *a * &mk;
                 ps.iter()
                     .enumerate()
                     .map(|(c, &p)| {
                         let quad = dot(mk.column(c).as_slice(), q.column(c).as_slice());
-                        -0.5 * quad + self.energy_rest(batch.s.column(p).as_slice())
+                        -0.5 * quad + rest(p)
                     })
                     .collect()
             }
-            _ => ps.iter().map(|&p| self.energy(batch, h, mo, p)).collect(),
+            Coef::Scale(a) => ps
+                .iter()
+                .map(|&p| {
+                    let m = mo.column(p);
+                    let quad = a.to64() * m.iter().map(|v| v.to64() * v.to64()).sum::<f64>();
+                    -0.5 * quad + rest(p)
+                })
+                .collect(),
         }
     }
 

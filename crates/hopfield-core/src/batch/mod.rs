@@ -625,12 +625,11 @@ impl<'n, C: Couplings> BatchPlan<'n, C> {
         } else {
             Some(rngs.to_vec())
         };
-        let mut s = DMatrix::<T>::zeros(n, b);
-        for (col, state) in s.as_mut_slice().chunks_exact_mut(n).zip(states.iter()) {
-            for (v, &x) in col.iter_mut().zip(state.as_slice()) {
-                *v = T::of(x);
-            }
+        let mut values = Vec::with_capacity(n * b);
+        for state in states.iter() {
+            values.extend(state.as_slice().iter().map(|&x| T::of(x)));
         }
+        let s = DMatrix::<T>::from_vec(n, b, values);
         let mut batch = Batch {
             s,
             high: T::of(encoding.high()),
