@@ -43,19 +43,22 @@ use crate::rules::LearningRule;
 /// size: every probe ends where it would alone).
 pub const BATCH: usize = 256;
 
-/// The fewest probes per batch when a run is split finer for several threads.
-const MIN_BATCH: usize = 64;
-
-/// Probes per batch for `total` probes on `threads` threads: [`BATCH`], or fewer (at least
-/// [`MIN_BATCH`]) so that every thread gets about four batches. With two batches per thread a
-/// thread that starts late (a worker waking up) delays the whole run by its delay; with
-/// more, the other threads take over its share.
-fn batch_size(total: usize, threads: usize) -> usize {
+/// Probes per batch for `total` probes on `threads` threads: [`BATCH`], or fewer so that
+/// every thread gets several batches. With two batches per thread a thread that starts late
+/// (a worker waking up) or draws slower probes delays the whole run; with more, the other
+/// threads take over its share. Synchronous batches (matrix products over the batch) are
+/// kept at four per thread; asynchronous probes run one by one after the batch's first
+/// fields, so theirs are split into sixteen per thread. Never below 64 probes: the engine
+/// decides per batch whether a batch repays building the projection rule's `f32` columns.
+fn batch_size(total: usize, threads: usize, schedule: Schedule) -> usize {
     if threads <= 1 {
-        BATCH
-    } else {
-        total.div_ceil(4 * threads).clamp(MIN_BATCH, BATCH)
+        return BATCH;
     }
+    let per_thread = match schedule {
+        Schedule::Synchronous => 4,
+        _ => 16,
+    };
+    total.div_ceil(per_thread * threads).clamp(64, BATCH)
 }
 
 /// How to probe a network.
@@ -549,7 +552,7 @@ fn run_batched<C: Couplings>(
     // Xᵀ (M × N) in f32: ±1 overlaps are exact integers.
     let xt =
         classify.then(|| DMatrix::from_fn(patterns.m(), n, |u, i| patterns.value(u, i) as f32));
-    let size = batch_size(total, rayon::current_num_threads());
+    let size = batch_size(total, rayon::current_num_threads(), config.schedule);
     let batches: Vec<Vec<ProbeOutput>> = (0..total.div_ceil(size))
         .into_par_iter()
         .map(|c| {
