@@ -49,7 +49,7 @@ pub const BATCH: usize = 256;
 /// threads take over its share. Synchronous batches (matrix products over the batch) are
 /// kept at four per thread; asynchronous probes run one by one after the batch's first
 /// fields, so theirs are split into sixteen per thread. Never below 64 probes: the engine
-/// decides per batch whether a batch repays building the projection rule's `f32` columns.
+/// decides per batch whether a batch repays building the `N × N` `f32` columns.
 fn batch_size(total: usize, threads: usize, schedule: Schedule) -> usize {
     if threads <= 1 {
         return BATCH;

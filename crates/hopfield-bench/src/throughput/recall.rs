@@ -95,12 +95,9 @@ pub(crate) fn estimate_bytes(
     let couplings = if low_rank {
         // Xᵀ in f64, Yᵀ = A Xᵀ for projection, the kernel's f32 copy, the SVD workspace.
         let per = if rule == "hebbian" { 8 + 4 } else { 8 * 4 };
-        // Projection, asynchronous: the engine keeps `N²` `f32` couplings for `N ≤ 4096`.
-        let columns = if rule != "hebbian" && n <= 4096 {
-            n * n * 4
-        } else {
-            0
-        };
+        // Asynchronous runs with `M ≥ 16`: the engine keeps `N²` `f32` couplings for
+        // `N ≤ 4096`.
+        let columns = if n <= 4096 { n * n * 4 } else { 0 };
         nm.checked_mul(per)?.checked_add(columns)?
     } else {
         // W in f64, one temporary of the same size while learning, the kernel's f32 copy.

@@ -102,18 +102,22 @@ pub(crate) fn plan<'a>(lr: &'a LowRank, bias: &[f64]) -> Result<Engine<'a>> {
                     reason: format!("{m} × {n} pattern values exceed the batch engine's limit"),
                 });
             }
-            Engine::LowRank32(LowRankKernel {
-                xt: Cow::Owned(xt.map(f32::of)),
-                x: xt.transpose().map(f32::of),
-                coef: Coef::Scale(f32::of(*s)),
-                corr: corr.iter().map(|&c| f32::of(c)).collect(),
-                bias: bias.iter().map(|&b| f32::of(b)).collect(),
-                bias64: bias.to_vec(),
-                corr64,
-                cert: Certify::exact(),
-                colsum: Vec::new(),
-                precision: Precision::ExactF32,
-            })
+            Engine::LowRank32 {
+                columns: super::columns::worthwhile(n, m)
+                    .then(|| super::exact_columns::ExactColumnSource::new(n)),
+                kernel: LowRankKernel {
+                    xt: Cow::Owned(xt.map(f32::of)),
+                    x: xt.transpose().map(f32::of),
+                    coef: Coef::Scale(f32::of(*s)),
+                    corr: corr.iter().map(|&c| f32::of(c)).collect(),
+                    bias: bias.iter().map(|&b| f32::of(b)).collect(),
+                    bias64: bias.to_vec(),
+                    corr64,
+                    cert: Certify::exact(),
+                    colsum: Vec::new(),
+                    precision: Precision::ExactF32,
+                },
+            }
         }
         (None, Coefficients::Matrix { a, yt }) => {
             // Synchronous steps recompute every field from the overlaps, so their own rounding
@@ -286,6 +290,24 @@ impl<T: Real> LowRankKernel<'_, T> {
             hp.copy_from_slice(&hk.as_slice()[c * n..(c + 1) * n]);
             self.finish_fields(hp, &batch.s.as_slice()[p * n..(p + 1) * n]);
         }
+    }
+
+    /// The couplings as dense columns, column-major `N × N`: `a X Xᵀ` plus the diagonal
+    /// correction, in `T` (exact for the exact `f32` kernel, whose values are all multiples
+    /// of one power of two well inside `f32`'s exact range). Only for a scale coefficient.
+    pub(super) fn exact_columns(&self) -> Vec<T> {
+        debug_assert!(matches!(self.coef, Coef::Scale(_)));
+        let n = self.n();
+        let mut w = &self.x * &*self.xt;
+        if let Coef::Scale(s) = &self.coef
+            && *s != T::one()
+        {
+            w *= *s;
+        }
+        for i in 0..n {
+            w[(i, i)] += self.corr[i];
+        }
+        w.as_slice().to_vec()
     }
 
     /// One state's fields from its overlaps: `h = X (A m) + d ∘ s + b` (`O(N M)`).

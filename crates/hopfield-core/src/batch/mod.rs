@@ -18,13 +18,15 @@
 //!   of the last two steps (no state is cloned).
 //! - **Asynchronous** schedules run state by state from the batched first fields: dense
 //!   fields are updated per flip (`O(N)`), low-rank states keep only their overlaps (a
-//!   decision costs `O(M)`, a flip `O(M)`). Low-rank couplings with real coefficients (the
-//!   projection rule) over integer patterns, with `M ≥ 16`, `N ≤ 32 M` and `N ≤ 4096`, run
-//!   instead on the `N × N` couplings rounded to `f32`, built once per plan on its first
-//!   asynchronous run of at least `N / 16` states (`4 N²` bytes): a decision reads a kept field (`O(1)`) against a rigorous
-//!   bound on its drift from the plain dynamics' field, falls back to an `f64` field from the
-//!   exact overlaps when the bound does not clear, and a flip costs `O(N)`. Each state draws
-//!   from its own RNG exactly as [`Dynamics::run`] does, so both give the same trajectory.
+//!   decision costs `O(M)`, a flip `O(M)`). Low-rank couplings over integer patterns with
+//!   `M ≥ 16`, `N ≤ 32 M` and `N ≤ 4096` run instead on the `N × N` couplings in `f32`, built
+//!   once per plan on its first asynchronous run of at least `N / 16` states (`4 N²` bytes):
+//!   a decision reads a kept field (`O(1)`) and a flip adds one column (`O(N)`). For exact
+//!   couplings (the Hebbian rule) the columns and fields are exact; for real coefficients
+//!   (the projection rule) the kept field is checked against a rigorous bound on its drift
+//!   from the plain dynamics' field, with a fallback to an `f64` field from the exact
+//!   overlaps when the bound does not clear. Each state draws from its own RNG exactly as
+//!   [`Dynamics::run`] does, so both give the same trajectory.
 //!
 //! # Exactness ([`Precision`])
 //! - **Exact** (`ExactF32`, `ExactF64`): when every weight, bias and coefficient is an
@@ -69,6 +71,7 @@
 
 mod columns;
 mod dense;
+mod exact_columns;
 mod low_rank;
 mod runner;
 
@@ -437,7 +440,12 @@ enum Engine<'n> {
     Reference,
     Dense32(dense::DenseKernel<'n, f32>),
     Dense64(dense::DenseKernel<'n, f64>),
-    LowRank32(low_rank::LowRankKernel<'n, f32>),
+    /// Exact low rank in `f32`; asynchronous runs on exact dense `f32` columns when
+    /// `columns` is set (see [`exact_columns`]).
+    LowRank32 {
+        kernel: low_rank::LowRankKernel<'n, f32>,
+        columns: Option<exact_columns::ExactColumnSource>,
+    },
     LowRank64(low_rank::LowRankKernel<'n, f64>),
     /// Certified low rank: `f32` products for synchronous steps; asynchronous ones on dense
     /// `f32` columns when `columns` is set (see [`columns`]), else in `f64`.
@@ -488,7 +496,7 @@ impl<'n, C: Couplings> BatchPlan<'n, C> {
     pub fn precision(&self) -> Precision {
         match &self.engine {
             Engine::Reference => Precision::Reference,
-            Engine::Dense32(_) | Engine::LowRank32(_) => Precision::ExactF32,
+            Engine::Dense32(_) | Engine::LowRank32 { .. } => Precision::ExactF32,
             Engine::Dense64(k) => k.precision(),
             Engine::LowRank64(k) => k.precision(),
             Engine::LowRankMixed { .. } => Precision::Certified,
@@ -500,7 +508,7 @@ impl<'n, C: Couplings> BatchPlan<'n, C> {
         match &self.engine {
             Engine::Reference => BatchForm::Reference,
             Engine::Dense32(_) | Engine::Dense64(_) => BatchForm::Dense,
-            Engine::LowRank32(_) | Engine::LowRank64(_) | Engine::LowRankMixed { .. } => {
+            Engine::LowRank32 { .. } | Engine::LowRank64(_) | Engine::LowRankMixed { .. } => {
                 BatchForm::LowRank
             }
         }
@@ -556,7 +564,17 @@ impl<'n, C: Couplings> BatchPlan<'n, C> {
             Engine::Reference => self.reference(states, rngs, tie, config),
             Engine::Dense32(k) => self.kernel(k, states, rngs, tie, config),
             Engine::Dense64(k) => self.kernel(k, states, rngs, tie, config),
-            Engine::LowRank32(k) => self.kernel(k, states, rngs, tie, config),
+            Engine::LowRank32 {
+                kernel,
+                columns: Some(source),
+            } if config.schedule != Schedule::Synchronous && source.pays_for(states.len()) => {
+                let columns = exact_columns::ExactColumnKernel {
+                    fast: kernel,
+                    columns: source.get(kernel),
+                };
+                self.kernel(&columns, states, rngs, tie, config)
+            }
+            Engine::LowRank32 { kernel, .. } => self.kernel(kernel, states, rngs, tie, config),
             Engine::LowRank64(k) => self.kernel(k, states, rngs, tie, config),
             Engine::LowRankMixed { sync, .. } if config.schedule == Schedule::Synchronous => {
                 self.kernel(sync, states, rngs, tie, config)

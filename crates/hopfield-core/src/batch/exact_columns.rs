@@ -1,0 +1,153 @@
+//! Asynchronous runs of exact low-rank couplings (the Hebbian rule: integer patterns, a
+//! dyadic scale) on dense `f32` columns: a decision reads one stored field (`O(1)`), a flip
+//! adds one column (`O(N)`), where the low-rank kernel pays an `M`-long product per decision.
+//!
+//! Every value involved is a multiple of one power of two and bounded well inside `f32`'s
+//! exact range (the conditions under which the plan chose the exact `f32` kernel), so the
+//! columns, the fields and every increment are exact: each decision is the plain dynamics'
+//! decision on the true field, with no bound to check.
+//!
+//! The columns (`N²` `f32`) are built once per plan, on the first asynchronous run of at
+//! least `N / 16` states, when `M ≥ 16` and `N ≤ 32 M` (smaller runs before that, and other
+//! shapes, use the low-rank kernel).
+
+use std::sync::OnceLock;
+
+use nalgebra::DMatrix;
+use rand::Rng;
+
+use super::low_rank::LowRankKernel;
+use super::runner::{Oracle, run_async};
+use super::{Batch, Certify, Kernel, Outcome, axpy, toggle};
+use crate::dynamics::RunConfig;
+use crate::state::TieRule;
+
+/// The lazily built columns of one plan.
+pub(crate) struct ExactColumnSource {
+    n: usize,
+    built: OnceLock<Vec<f32>>,
+}
+
+impl ExactColumnSource {
+    pub(crate) fn new(n: usize) -> Self {
+        ExactColumnSource {
+            n,
+            built: OnceLock::new(),
+        }
+    }
+
+    /// Whether a run of `states` states goes through the columns: always once they are
+    /// built; otherwise when the run is large enough to repay building them.
+    pub(crate) fn pays_for(&self, states: usize) -> bool {
+        self.built.get().is_some() || states.saturating_mul(16) >= self.n
+    }
+
+    /// The columns, column-major `N × N` (built on the first call from `kernel`).
+    pub(crate) fn get(&self, kernel: &LowRankKernel<'_, f32>) -> &[f32] {
+        self.built.get_or_init(|| kernel.exact_columns())
+    }
+}
+
+/// The exact `f32` low-rank kernel with its columns.
+pub(crate) struct ExactColumnKernel<'k, 'a> {
+    pub(crate) fast: &'k LowRankKernel<'a, f32>,
+    /// Column-major `N × N`: column `i` is what a unit change of `s_i` adds to the fields.
+    pub(crate) columns: &'k [f32],
+}
+
+impl Kernel<f32> for ExactColumnKernel<'_, '_> {
+    type Aux = DMatrix<f32>;
+
+    fn n(&self) -> usize {
+        self.fast.n()
+    }
+
+    fn certify(&self) -> &Certify {
+        self.fast.certify()
+    }
+
+    fn start(&self, batch: &Batch<f32>) -> (DMatrix<f32>, DMatrix<f32>) {
+        self.fast.start(batch)
+    }
+
+    fn sync_update(
+        &self,
+        batch: &Batch<f32>,
+        h: &mut DMatrix<f32>,
+        aux: &mut DMatrix<f32>,
+        moved: &[usize],
+        ended: &[usize],
+        flips: &[Vec<u32>],
+    ) {
+        self.fast.sync_update(batch, h, aux, moved, ended, flips);
+    }
+
+    fn magnitude(&self, aux: &DMatrix<f32>, p: usize) -> f64 {
+        self.fast.magnitude(aux, p)
+    }
+
+    fn energy(&self, batch: &Batch<f32>, h: &DMatrix<f32>, aux: &DMatrix<f32>, p: usize) -> f64 {
+        self.fast.energy(batch, h, aux, p)
+    }
+
+    fn run_async<R: Rng + ?Sized>(
+        &self,
+        batch: &mut Batch<f32>,
+        h: &mut DMatrix<f32>,
+        mo: &mut DMatrix<f32>,
+        p: usize,
+        tie: TieRule,
+        config: &RunConfig,
+        rng: &mut R,
+    ) -> Outcome {
+        let (high, low) = (batch.high, batch.low);
+        let mut s_col = batch.s.column_mut(p);
+        let mut h_col = h.column_mut(p);
+        let mut m_col = mo.column_mut(p);
+        let mut probe = ExactColumnProbe {
+            k: self,
+            s: s_col.as_mut_slice(),
+            h: h_col.as_mut_slice(),
+            m: m_col.as_mut_slice(),
+            tie,
+            high,
+            low,
+        };
+        let (termination, steps, flips) =
+            run_async(&mut probe, config.schedule, config.max_steps, rng)?;
+        let energy = self.fast.energy_of(probe.s, probe.m);
+        Some((termination, steps, flips, energy))
+    }
+}
+
+struct ExactColumnProbe<'p, 'k, 'a> {
+    k: &'p ExactColumnKernel<'k, 'a>,
+    s: &'p mut [f32],
+    /// The fields, exact.
+    h: &'p mut [f32],
+    /// The overlaps `Xᵀ s` (for the energy at the end), exact.
+    m: &'p mut [f32],
+    tie: TieRule,
+    high: f32,
+    low: f32,
+}
+
+impl Oracle for ExactColumnProbe<'_, '_, '_> {
+    fn n(&self) -> usize {
+        self.s.len()
+    }
+
+    #[inline]
+    fn would_flip(&mut self, i: usize) -> Option<bool> {
+        let is_high = self.s[i] == self.high;
+        Some(self.tie.next_is_high(f64::from(self.h[i]), is_high) != is_high)
+    }
+
+    #[inline]
+    fn flip(&mut self, i: usize) {
+        let n = self.s.len();
+        let delta = toggle(self.s, i, self.low, self.high);
+        axpy(delta, &self.k.columns[i * n..(i + 1) * n], self.h);
+        axpy(delta, self.k.fast.xcol(i), self.m);
+    }
+}
