@@ -7,7 +7,9 @@
 //! `M = 50` random ±1 patterns. One element = one probe. Paths:
 //! - `dense-exact`: Hebbian `W = X Xᵀ` (zero diagonal) as `Dense<f64>`; integer weights run
 //!   in the exact `f32` kernel.
-//! - `low-rank-exact`: the same couplings as [`LowRank`] (fields in pattern space).
+//! - `low-rank-exact`: the same couplings as [`LowRank`]: synchronous steps in pattern space,
+//!   random sweeps on the exact `f32` `N × N` columns the plan builds on its first
+//!   asynchronous run.
 //! - `low-rank-certified`: the projection rule `W = X (XᵀX)⁻¹ Xᵀ` as [`LowRank`]; real
 //!   coefficients, certified decisions: synchronous steps in pattern space in `f32`, random
 //!   sweeps on the `f32` `N × N` columns the plan builds on its first asynchronous run.
