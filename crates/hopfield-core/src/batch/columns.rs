@@ -210,39 +210,7 @@ pub(crate) struct ColumnKernel<'k, 'a> {
 }
 
 impl Kernel<f32> for ColumnKernel<'_, '_> {
-    type Aux = DMatrix<f32>;
-
-    fn n(&self) -> usize {
-        self.fast.n()
-    }
-
-    fn certify(&self) -> &Certify {
-        self.fast.certify()
-    }
-
-    fn start(&self, batch: &Batch<f32>) -> (DMatrix<f32>, DMatrix<f32>) {
-        self.fast.start(batch)
-    }
-
-    fn sync_update(
-        &self,
-        batch: &Batch<f32>,
-        h: &mut DMatrix<f32>,
-        aux: &mut DMatrix<f32>,
-        moved: &[usize],
-        ended: &[usize],
-        flips: &[Vec<u32>],
-    ) {
-        self.fast.sync_update(batch, h, aux, moved, ended, flips);
-    }
-
-    fn magnitude(&self, aux: &DMatrix<f32>, p: usize) -> f64 {
-        self.fast.magnitude(aux, p)
-    }
-
-    fn energy(&self, batch: &Batch<f32>, h: &DMatrix<f32>, aux: &DMatrix<f32>, p: usize) -> f64 {
-        self.fast.energy(batch, h, aux, p)
-    }
+    kernel_from_fast!();
 
     fn run_async<R: Rng + ?Sized>(
         &self,

@@ -69,6 +69,52 @@
 //! [`Dense`]: crate::Dense
 //! [`LowRank`]: crate::LowRank
 
+/// The [`Kernel`] methods a column kernel takes unchanged from its `f32` low-rank kernel
+/// `self.fast` (everything but the asynchronous run).
+macro_rules! kernel_from_fast {
+    () => {
+        type Aux = DMatrix<f32>;
+
+        fn n(&self) -> usize {
+            self.fast.n()
+        }
+
+        fn certify(&self) -> &Certify {
+            self.fast.certify()
+        }
+
+        fn start(&self, batch: &Batch<f32>) -> (DMatrix<f32>, DMatrix<f32>) {
+            self.fast.start(batch)
+        }
+
+        fn sync_update(
+            &self,
+            batch: &Batch<f32>,
+            h: &mut DMatrix<f32>,
+            aux: &mut DMatrix<f32>,
+            moved: &[usize],
+            ended: &[usize],
+            flips: &[Vec<u32>],
+        ) {
+            self.fast.sync_update(batch, h, aux, moved, ended, flips);
+        }
+
+        fn magnitude(&self, aux: &DMatrix<f32>, p: usize) -> f64 {
+            self.fast.magnitude(aux, p)
+        }
+
+        fn energy(
+            &self,
+            batch: &Batch<f32>,
+            h: &DMatrix<f32>,
+            aux: &DMatrix<f32>,
+            p: usize,
+        ) -> f64 {
+            self.fast.energy(batch, h, aux, p)
+        }
+    };
+}
+
 mod columns;
 mod dense;
 mod exact_columns;
