@@ -278,6 +278,25 @@ proptest! {
     }
 }
 
+/// `probes` probes of the patterns (columns of `x`, cycling), each with a tenth of its
+/// components flipped at random (repeats allowed), as signs.
+fn noisy_signs(x: &DMatrix<f64>, probes: usize, seed: u64) -> Vec<Vec<i8>> {
+    let (n, m) = x.shape();
+    let mut rng = rng_from_seed(seed);
+    (0..probes)
+        .map(|k| {
+            let mut signs: Vec<i8> = (0..n)
+                .map(|i| if x[(i, k % m)] > 0.0 { 1 } else { -1 })
+                .collect();
+            for _ in 0..n / 10 {
+                let i = rand::RngExt::random_range(&mut rng, 0..n);
+                signs[i] = -signs[i];
+            }
+            signs
+        })
+        .collect()
+}
+
 /// Projection couplings of 24 random patterns on 300 neurons, 24 probes with a tenth of their
 /// bits flipped (the usual recall workload, where the column path of asynchronous schedules
 /// decides almost every neuron on its `f32` fields): same results as the plain dynamics.
@@ -294,18 +313,9 @@ fn projection_columns_equal_dynamics_on_noisy_probes() {
             Encoding::Bipolar,
         );
         let plan = BatchPlan::new(&net).unwrap();
-        let mut rng = rng_from_seed(5);
-        let states: Vec<State> = (0..24)
-            .map(|k| {
-                let mut signs: Vec<i8> = (0..n)
-                    .map(|i| if x[(i, k % m)] > 0.0 { 1 } else { -1 })
-                    .collect();
-                for _ in 0..n / 10 {
-                    let i = rand::RngExt::random_range(&mut rng, 0..n);
-                    signs[i] = -signs[i];
-                }
-                State::from_signs(Encoding::Bipolar, &signs)
-            })
+        let states: Vec<State> = noisy_signs(&x, 24, 5)
+            .iter()
+            .map(|signs| State::from_signs(Encoding::Bipolar, signs))
             .collect();
         for schedule in [
             Schedule::RandomSweep,
@@ -331,19 +341,7 @@ fn projection_columns_equal_dynamics_on_noisy_probes() {
 fn hebbian_columns_equal_dynamics_on_noisy_probes() {
     let (n, m) = (300, 24);
     let x = pattern_matrix(n, m, 12);
-    let mut rng = rng_from_seed(6);
-    let signs: Vec<Vec<i8>> = (0..24)
-        .map(|k| {
-            let mut signs: Vec<i8> = (0..n)
-                .map(|i| if x[(i, k % m)] > 0.0 { 1 } else { -1 })
-                .collect();
-            for _ in 0..n / 10 {
-                let i = rand::RngExt::random_range(&mut rng, 0..n);
-                signs[i] = -signs[i];
-            }
-            signs
-        })
-        .collect();
+    let signs = noisy_signs(&x, 24, 6);
     let bias: Vec<f64> = (0..n).map(|i| f64::from((i % 5) as i32 - 2)).collect();
     for (scale, policy, with_bias) in [
         (1.0, DiagonalPolicy::Zero, false),
