@@ -278,6 +278,29 @@ proptest! {
     }
 }
 
+/// Every asynchronous schedule and tie rule, with room to converge (`100 N` steps).
+fn check_asynchronous<C: Couplings, D: Couplings>(
+    plan: &BatchPlan<'_, C>,
+    reference: &Network<D>,
+    states: &[State],
+    seed: u64,
+) -> Result<(), TestCaseError> {
+    for schedule in [
+        Schedule::RandomSweep,
+        Schedule::RandomNeuron,
+        Schedule::FixedOrder,
+    ] {
+        for tie in TIES {
+            let config = RunConfig {
+                schedule,
+                max_steps: 100 * reference.n() as u64,
+            };
+            check_same(plan, reference, states, tie, &config, seed)?;
+        }
+    }
+    Ok(())
+}
+
 /// `probes` probes of the patterns (columns of `x`, cycling), each with a tenth of its
 /// components flipped at random (repeats allowed), as signs.
 fn noisy_signs(x: &DMatrix<f64>, probes: usize, seed: u64) -> Vec<Vec<i8>> {
@@ -317,19 +340,7 @@ fn projection_columns_equal_dynamics_on_noisy_probes() {
             .iter()
             .map(|signs| State::from_signs(Encoding::Bipolar, signs))
             .collect();
-        for schedule in [
-            Schedule::RandomSweep,
-            Schedule::RandomNeuron,
-            Schedule::FixedOrder,
-        ] {
-            for tie in TIES {
-                let config = RunConfig {
-                    schedule,
-                    max_steps: 100 * n as u64,
-                };
-                check_same(&plan, &net, &states, tie, &config, 3).unwrap();
-            }
-        }
+        check_asynchronous(&plan, &net, &states, 3).unwrap();
     }
 }
 
@@ -367,20 +378,8 @@ fn hebbian_columns_equal_dynamics_on_noisy_probes() {
                 w.fill_diagonal(0.0);
             }
             let dense = Network::with_bias(Dense::new(w, policy).unwrap(), b, encoding).unwrap();
-            for schedule in [
-                Schedule::RandomSweep,
-                Schedule::RandomNeuron,
-                Schedule::FixedOrder,
-            ] {
-                for tie in TIES {
-                    let config = RunConfig {
-                        schedule,
-                        max_steps: 100 * n as u64,
-                    };
-                    check_same(&plan, &net, &states, tie, &config, 4).unwrap();
-                    check_same(&plan, &dense, &states, tie, &config, 4).unwrap();
-                }
-            }
+            check_asynchronous(&plan, &net, &states, 4).unwrap();
+            check_asynchronous(&plan, &dense, &states, 4).unwrap();
         }
     }
 }
