@@ -8,7 +8,7 @@ use rand::Rng;
 use super::runner::{Oracle, run_async};
 use super::{
     Batch, Certify, Dyadic, Engine, Kernel, MAX_BATCH_ELEMENTS, Outcome, Precision, Real, U32, U64,
-    axpy, toggle,
+    axpy, dot, toggle,
 };
 use crate::dynamics::RunConfig;
 use crate::error::{CoreError, Result};
@@ -42,17 +42,19 @@ impl<T: Real> DenseKernel<'_, T> {
 fn scan<W: Copy>(w: &DMatrix<W>, bias: &[f64], widen: impl Fn(W) -> f64) -> (Vec<f64>, Dyadic) {
     let n = w.nrows();
     let mut dyadic = Dyadic::new();
+    dyadic.add_all(bias);
+    let mut col_abs = vec![0.0f64; n];
+    let ones = vec![1.0f64; n];
     let mut r = Vec::with_capacity(n);
     for (j, col) in w.as_slice().chunks_exact(n.max(1)).enumerate().take(n) {
-        // Column j is row j (W is symmetric).
-        let mut sum = bias[j].abs();
-        dyadic.add(bias[j]);
-        for &v in col {
-            let v = widen(v);
-            sum += v.abs();
-            dyadic.add(v);
+        // Column j is row j (W is symmetric). Whether a value is a dyadic multiple does not
+        // depend on its sign, and the order of a sum of non-negative terms only moves its
+        // last bits, far inside the bounds' margin.
+        for (a, &v) in col_abs.iter_mut().zip(col) {
+            *a = widen(v).abs();
         }
-        r.push(sum);
+        dyadic.add_all(&col_abs);
+        r.push(bias[j].abs() + dot(&col_abs, &ones));
     }
     (r, dyadic)
 }

@@ -46,13 +46,14 @@ pub(crate) fn plan<'a>(lr: &'a LowRank, bias: &[f64]) -> Result<Engine<'a>> {
     let (m, n) = xt.shape();
     let corr = lr.correction();
     // K_u = Σ_i |X_iu| bounds |m_u| for every ±1 or 0/1 state.
-    let k: Vec<f64> = (0..m)
-        .map(|u| xt.row(u).iter().map(|v| v.abs()).sum())
-        .collect();
-    let mut x_dyadic = Dyadic::new();
-    for &v in xt.as_slice() {
-        x_dyadic.add(v);
+    let mut k = vec![0.0f64; m];
+    for col in xt.as_slice().chunks_exact(m) {
+        for (kv, v) in k.iter_mut().zip(col) {
+            *kv += v.abs();
+        }
     }
+    let mut x_dyadic = Dyadic::new();
+    x_dyadic.add_all(xt.as_slice());
     let mut c_dyadic = Dyadic::new();
     for (&c, &b) in corr.iter().zip(bias) {
         c_dyadic.add(c);
@@ -73,12 +74,16 @@ pub(crate) fn plan<'a>(lr: &'a LowRank, bias: &[f64]) -> Result<Engine<'a>> {
         }
     };
     let mut sum_xk_max = 0.0f64;
-    let r: Vec<f64> = (0..n)
-        .map(|i| {
-            let col = xt.column(i);
-            let xq: f64 = col.iter().zip(&aq).map(|(x, q)| x.abs() * q).sum();
-            let xk: f64 = col.iter().zip(&k).map(|(x, kv)| x.abs() * kv).sum();
-            sum_xk_max = sum_xk_max.max(xk);
+    // Column i of |Xᵀ| is |X_i·|; the bounds below are sums of non-negative terms, so the
+    // order of summation only moves their last bits.
+    let x_abs: Vec<f64> = xt.as_slice().iter().map(|v| v.abs()).collect();
+    let r: Vec<f64> = x_abs
+        .chunks_exact(m.max(1))
+        .take(n)
+        .enumerate()
+        .map(|(i, col)| {
+            let xq = dot(col, &aq);
+            sum_xk_max = sum_xk_max.max(dot(col, &k));
             xq + corr[i].abs() + bias[i].abs()
         })
         .collect();

@@ -354,7 +354,7 @@ impl Certify {
 
 /// The smallest `k ≤ 40` with `v · 2^k` an integer, or `None`.
 pub(crate) fn dyadic_exponent(v: f64) -> Option<i32> {
-    if v.fract() == 0.0 {
+    if is_integer(v) {
         return Some(0);
     }
     let mut x = v;
@@ -363,11 +363,23 @@ pub(crate) fn dyadic_exponent(v: f64) -> Option<i32> {
         if !x.is_finite() {
             return None;
         }
-        if x.fract() == 0.0 {
+        if is_integer(x) {
             return Some(k);
         }
     }
     None
+}
+
+/// Whether `x` is a finite integer (`x.fract() == 0.0`), without `trunc`, which is a library
+/// call on the baseline x86-64 target, and without branches, so that loops over it vectorize:
+/// every finite `|x| ≥ 2⁵²` is an integer, and below that adding and subtracting `2⁵²`
+/// rounds `|x|` to an integer (round to nearest), which leaves it unchanged exactly when it
+/// is one.
+#[inline]
+pub(crate) fn is_integer(x: f64) -> bool {
+    const TWO52: f64 = 4_503_599_627_370_496.0;
+    let a = x.abs();
+    a.is_finite() & ((a >= TWO52) | ((a + TWO52) - TWO52 == a))
 }
 
 /// Tracks the common dyadic exponent of a stream of values.
@@ -382,9 +394,30 @@ impl Dyadic {
     #[inline]
     pub(crate) fn add(&mut self, v: f64) {
         if let Some(k) = self.0
-            && (v * 2f64.powi(k)).fract() != 0.0
+            && !is_integer(if k == 0 { v } else { v * 2f64.powi(k) })
         {
             self.0 = dyadic_exponent(v).map(|e| e.max(k));
+        }
+    }
+
+    /// [`Dyadic::add`] for every value of `vs`, with the scale hoisted out of the loop.
+    pub(crate) fn add_all(&mut self, vs: &[f64]) {
+        let mut rest = vs;
+        while let Some(k) = self.0 {
+            let scale = 2f64.powi(k);
+            if rest
+                .iter()
+                .fold(true, |all, &v| all & is_integer(v * scale))
+            {
+                return;
+            }
+            match rest.iter().position(|&v| !is_integer(v * scale)) {
+                None => return,
+                Some(p) => {
+                    self.add(rest[p]);
+                    rest = &rest[p + 1..];
+                }
+            }
         }
     }
 
@@ -749,6 +782,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn integers_as_fract() {
+        let cases = [
+            0.0,
+            -0.0,
+            1.0,
+            -3.0,
+            0.5,
+            -2.5,
+            1e-300,
+            4_503_599_627_370_495.5,
+            4_503_599_627_370_496.0,
+            -9_007_199_254_740_993.0,
+            1e300,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+        ];
+        for x in cases {
+            assert_eq!(is_integer(x), x.fract() == 0.0, "{x}");
+        }
+    }
+
+    #[test]
     fn dyadic_exponents() {
         assert_eq!(dyadic_exponent(3.0), Some(0));
         assert_eq!(dyadic_exponent(0.375), Some(3));
@@ -760,6 +818,13 @@ mod tests {
         assert_eq!(d.0, Some(2));
         assert_eq!(d.precision(1000.0), Some(Precision::ExactF32));
         assert_eq!(d.precision(1e7), Some(Precision::ExactF64));
+        let mut all = Dyadic::new();
+        all.add_all(&[1.0, -2.0, 0.5, 0.25, 3.0]);
+        assert_eq!(all.0, Some(2));
+        all.add_all(&[0.125, 7.0]);
+        assert_eq!(all.0, Some(3));
+        all.add_all(&[0.1, 0.5]);
+        assert_eq!(all.0, None);
         d.add(1.0 / 3.0);
         assert_eq!(d.0, None);
         assert_eq!(d.precision(1.0), None);
