@@ -125,6 +125,7 @@ pub(crate) fn run_sync<T: Real, K: Kernel<T>>(
     let mut cur: Vec<Vec<u32>> = vec![Vec::new(); b];
     let mut active: Vec<usize> = (0..b).collect();
     let (high, low) = (batch.high, batch.low);
+    let mut flags: Vec<u8> = Vec::new();
     while !active.is_empty() {
         let mut moved = Vec::with_capacity(active.len());
         let mut fixed = Vec::new();
@@ -144,6 +145,7 @@ pub(crate) fn run_sync<T: Real, K: Kernel<T>>(
                     (high, low),
                     (flips[p], t),
                     c,
+                    &mut flags,
                 )
             };
             if uncertain {
@@ -197,6 +199,7 @@ fn decide<T: Real>(
     (high, low): (T, T),
     (flips_so_far, magnitude): (u64, f64),
     flips: &mut Vec<u32>,
+    flags: &mut Vec<u8>,
 ) -> bool {
     let n = h.len();
     // Certified kernels: every field must clear its rounding bound (a vectorized pass); then
@@ -205,34 +208,43 @@ fn decide<T: Real>(
     if !cert.is_exact() && cert.any_uncertain(h, flips_so_far, magnitude) {
         return true;
     }
-    {
-        // A neuron flips when its field disagrees with its value (`f · (s − mid) < 0`), or at
-        // a zero field under `TieRule::High` when it is low. A vectorized first pass counts
-        // candidates; most steps of a converging state have none.
-        let mid = (high + low) * T::of(0.5);
-        let tie_high = tie == TieRule::High;
-        let mut candidates = 0u32;
-        for (&f, &v) in h.iter().zip(s) {
-            let d = f * (v - mid);
-            candidates += u32::from(d < T::zero()) + u32::from(tie_high && f == T::zero());
-        }
-        if candidates == 0 {
-            return false;
-        }
-        // Branch-free collection: write every index, advance past the flipping ones.
-        flips.clear();
-        flips.resize(n, 0);
-        let mut count = 0usize;
-        for (i, (&f, &v)) in h.iter().zip(s).enumerate() {
-            let d = f * (v - mid);
-            let flip = (d < T::zero()) | (tie_high & (f == T::zero()) & (v != high));
-            #[allow(clippy::cast_possible_truncation)]
-            {
-                flips[count] = i as u32;
-            }
-            count += usize::from(flip);
-        }
-        flips.truncate(count);
+    // A neuron flips when its field disagrees with its value (`f · (s − mid) < 0`), or at a
+    // zero field under `TieRule::High` when it is low. A vectorized pass writes one flag byte
+    // per neuron and counts them; most steps of a converging state have none. The indices are
+    // then read eight flags at a time, skipping words without a flip.
+    let mid = (high + low) * T::of(0.5);
+    let tie_high = tie == TieRule::High;
+    flags.resize(n, 0);
+    let mut candidates = 0u32;
+    for ((g, &f), &v) in flags.iter_mut().zip(h).zip(s) {
+        let d = f * (v - mid);
+        let flip = (d < T::zero()) | (tie_high & (f == T::zero()) & (v != high));
+        *g = u8::from(flip);
+        candidates += u32::from(flip);
     }
+    if candidates == 0 {
+        return false;
+    }
+    flips.clear();
+    flips.reserve(candidates as usize);
+    let words = flags.chunks_exact(8);
+    let tail = words.remainder();
+    let full = n - tail.len();
+    let mut word_at = |base: usize, mut word: u64| {
+        // Each byte is 0 or 1, so clearing the lowest set bit clears one flag.
+        while word != 0 {
+            #[allow(clippy::cast_possible_truncation)]
+            flips.push((base + (word.trailing_zeros() / 8) as usize) as u32);
+            word &= word - 1;
+        }
+    };
+    for (w, chunk) in words.enumerate() {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(chunk);
+        word_at(w * 8, u64::from_le_bytes(bytes));
+    }
+    let mut bytes = [0u8; 8];
+    bytes[..tail.len()].copy_from_slice(tail);
+    word_at(full, u64::from_le_bytes(bytes));
     false
 }
