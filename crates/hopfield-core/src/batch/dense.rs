@@ -147,8 +147,11 @@ impl<T: Real> DenseKernel<'_, T> {
         if cols.is_empty() {
             return;
         }
-        let sk = DMatrix::from_fn(n, cols.len(), |i, k| batch.s[(i, cols[k])]);
-        let mut hk = DMatrix::<T>::zeros(n, cols.len());
+        let mut sk = DMatrix::from_vec(n, cols.len(), super::pool::take(n * cols.len()));
+        for (k, &p) in cols.iter().enumerate() {
+            sk.column_mut(k).copy_from(&batch.s.column(p));
+        }
+        let mut hk = DMatrix::from_vec(n, cols.len(), super::pool::take(n * cols.len()));
         hk.gemm(T::one(), &*self.w, &sk, T::zero());
         for (k, &p) in cols.iter().enumerate() {
             let mut hp = h.column_mut(p);
@@ -156,6 +159,8 @@ impl<T: Real> DenseKernel<'_, T> {
                 hp[i] = hk[(i, k)] + self.bias[i];
             }
         }
+        super::pool::give(sk.data.into());
+        super::pool::give(hk.data.into());
     }
 }
 
@@ -172,7 +177,7 @@ impl<T: Real> Kernel<T> for DenseKernel<'_, T> {
 
     fn start(&self, batch: &Batch<T>) -> (DMatrix<T>, ()) {
         let (n, b) = batch.s.shape();
-        let mut h = DMatrix::<T>::zeros(n, b);
+        let mut h = DMatrix::from_vec(n, b, super::pool::take(n * b));
         h.gemm(T::one(), &*self.w, &batch.s, T::zero());
         for mut col in h.column_iter_mut() {
             for (v, &bi) in col.iter_mut().zip(&self.bias) {

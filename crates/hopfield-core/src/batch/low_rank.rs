@@ -74,16 +74,16 @@ pub(crate) fn plan<'a>(lr: &'a LowRank, bias: &[f64]) -> Result<Engine<'a>> {
         }
     };
     let mut sum_xk_max = 0.0f64;
-    // Column i of |Xᵀ| is |X_i·|; the bounds below are sums of non-negative terms, so the
-    // order of summation only moves their last bits.
-    let x_abs: Vec<f64> = xt.as_slice().iter().map(|v| v.abs()).collect();
-    let r: Vec<f64> = x_abs
+    // The bounds below are sums of non-negative terms, so the order of summation only moves
+    // their last bits.
+    let r: Vec<f64> = xt
+        .as_slice()
         .chunks_exact(m.max(1))
         .take(n)
         .enumerate()
         .map(|(i, col)| {
-            let xq = dot(col, &aq);
-            sum_xk_max = sum_xk_max.max(dot(col, &k));
+            let xq = abs_dot(col, &aq);
+            sum_xk_max = sum_xk_max.max(abs_dot(col, &k));
             xq + corr[i].abs() + bias[i].abs()
         })
         .collect();
@@ -244,6 +244,24 @@ pub(crate) fn plan<'a>(lr: &'a LowRank, bias: &[f64]) -> Result<Engine<'a>> {
     })
 }
 
+/// `Σ_k |a_k| b_k` with eight partial sums (vectorizes).
+fn abs_dot(a: &[f64], b: &[f64]) -> f64 {
+    let mut acc = [0.0f64; 8];
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail: f64 = ca
+        .remainder()
+        .iter()
+        .zip(cb.remainder())
+        .map(|(x, y)| x.abs() * y)
+        .sum();
+    for (x, y) in ca.zip(cb) {
+        for k in 0..8 {
+            acc[k] += x[k].abs() * y[k];
+        }
+    }
+    acc.iter().sum::<f64>() + tail
+}
+
 impl<T: Real> LowRankKernel<'_, T> {
     pub(crate) fn precision(&self) -> Precision {
         self.precision
@@ -260,18 +278,21 @@ impl<T: Real> LowRankKernel<'_, T> {
     }
 
     /// `X (A Mk)` (or `X (a Mk)` for a scale), allocated without zeroing.
+    /// (The matrix comes from the thread's buffer pool.)
     fn products(&self, mk: &DMatrix<T>) -> DMatrix<T> {
+        let (n, k) = (self.x.nrows(), mk.ncols());
+        let mut hk = DMatrix::from_vec(n, k, super::pool::take(n * k));
         match &self.coef {
             Coef::Scale(s) => {
                 // `X Mk` then one multiplication by `s`: the rounding of `gemm(s, X, Mk)`.
-                let mut hk = &self.x * mk;
+                hk.gemm(T::one(), &self.x, mk, T::zero());
                 if *s != T::one() {
                     hk *= *s;
                 }
-                hk
             }
-            Coef::Matrix { a_t, .. } => &self.x * &(a_t * mk),
+            Coef::Matrix { a_t, .. } => hk.gemm(T::one(), &self.x, &(a_t * mk), T::zero()),
         }
+        hk
     }
 
     /// Adds `d ∘ s + b` to one state's `X A m`.
@@ -295,6 +316,7 @@ impl<T: Real> LowRankKernel<'_, T> {
             hp.copy_from_slice(&hk.as_slice()[c * n..(c + 1) * n]);
             self.finish_fields(hp, &batch.s.as_slice()[p * n..(p + 1) * n]);
         }
+        super::pool::give(hk.data.into());
     }
 
     /// The couplings as dense columns, column-major `N × N`: `a X Xᵀ` plus the diagonal

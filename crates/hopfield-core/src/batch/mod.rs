@@ -119,6 +119,7 @@ mod columns;
 mod dense;
 mod exact_columns;
 mod low_rank;
+mod pool;
 mod runner;
 
 use std::fmt;
@@ -186,7 +187,7 @@ pub enum BatchForm {
 
 /// Scalars the kernels compute in (`f32` or `f64`).
 pub(crate) trait Real:
-    nalgebra::RealField + Copy + Send + Sync + PartialOrd + std::fmt::Debug + 'static
+    nalgebra::RealField + Copy + Send + Sync + PartialOrd + std::fmt::Debug + pool::Pooled
 {
     fn of(v: f64) -> Self;
     fn to64(self) -> f64;
@@ -722,9 +723,11 @@ impl<'n, C: Couplings> BatchPlan<'n, C> {
         } else {
             Some(rngs.to_vec())
         };
-        let mut values = Vec::with_capacity(n * b);
-        for state in states.iter() {
-            values.extend(state.as_slice().iter().map(|&x| T::of(x)));
+        let mut values = pool::take::<T>(n * b);
+        for (col, state) in values.chunks_exact_mut(n.max(1)).zip(states.iter()) {
+            for (v, &x) in col.iter_mut().zip(state.as_slice()) {
+                *v = T::of(x);
+            }
         }
         let s = DMatrix::<T>::from_vec(n, b, values);
         let mut batch = Batch {
@@ -773,6 +776,8 @@ impl<'n, C: Couplings> BatchPlan<'n, C> {
                 }
             }
         }
+        pool::give(batch.s.data.into());
+        pool::give(h.data.into());
         Ok(reports)
     }
 }

@@ -144,8 +144,7 @@ pub(crate) fn run_sync<T: Real, K: Kernel<T>>(
                     sc.as_slice(),
                     (high, low),
                     (flips[p], t),
-                    c,
-                    &mut flags,
+                    (c, &mut flags),
                 )
             };
             if uncertain {
@@ -189,8 +188,8 @@ pub(crate) fn run_sync<T: Real, K: Kernel<T>>(
     out
 }
 
-/// Collects into `flips` the neurons a synchronous step flips; returns `true` if a decision
-/// could not be certified.
+/// Collects into `flips` the neurons a synchronous step flips (`flags` is scratch); returns
+/// `true` if a decision could not be certified.
 fn decide<T: Real>(
     cert: &super::Certify,
     tie: TieRule,
@@ -198,8 +197,7 @@ fn decide<T: Real>(
     s: &[T],
     (high, low): (T, T),
     (flips_so_far, magnitude): (u64, f64),
-    flips: &mut Vec<u32>,
-    flags: &mut Vec<u8>,
+    (flips, flags): (&mut Vec<u32>, &mut Vec<u8>),
 ) -> bool {
     let n = h.len();
     // Certified kernels: every field must clear its rounding bound (a vectorized pass); then
