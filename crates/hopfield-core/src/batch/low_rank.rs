@@ -334,7 +334,7 @@ impl<T: Real> LowRankKernel<'_, T> {
         for i in 0..n {
             w[(i, i)] += self.corr[i];
         }
-        w.as_slice().to_vec()
+        w.data.into()
     }
 
     /// One state's fields from its overlaps: `h = X (A m) + d ∘ s + b` (`O(N M)`).
