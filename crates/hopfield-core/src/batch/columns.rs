@@ -17,7 +17,7 @@
 
 use std::sync::OnceLock;
 
-use nalgebra::DMatrix;
+use nalgebra::{DMatrix, DMatrixViewMut};
 use rand::Rng;
 
 use super::low_rank::LowRankKernel;
@@ -111,13 +111,15 @@ impl Columns {
         let mut w = vec![0.0f32; n * n];
         // Blocks on and above the diagonal, each written to both triangles (exact symmetry,
         // half the products).
+        // One product buffer for all blocks (every product overwrites its part).
         const BLOCK: usize = 64;
+        let mut buffer = super::pool::take::<f64>(n * BLOCK.min(n));
         for jb in (0..n).step_by(BLOCK) {
             let width = BLOCK.min(n - jb);
             let height = jb + width;
-            let mut c = DMatrix::<f64>::zeros(height, width);
+            let mut c = DMatrixViewMut::from_slice(&mut buffer[..height * width], height, width);
             c.gemm(1.0, &x.rows(0, height), &yt.columns(jb, width), 0.0);
-            let cs = c.as_slice();
+            let cs = &buffer[..height * width];
             for k in 0..width {
                 let j = jb + k;
                 let src = &cs[k * height..(k + 1) * height];
@@ -141,6 +143,7 @@ impl Columns {
                 }
             }
         }
+        super::pool::give(buffer);
         // |Ŵ_ij − (the plain dynamics' w_ij)| ≤ 2 e_i: both are f64 products of the same
         // factors, each within γ_M Σ_u |X_iu| (|Ŷ_uj| + Σ_v |A_uv| |X_jv|) of X A Xᵀ.
         let mf = m as f64;
