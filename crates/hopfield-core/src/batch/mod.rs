@@ -6,6 +6,11 @@
 //! and flips; the energy up to rounding). It never starts threads: callers split large batches
 //! and run the parts in parallel (hopfield-memory does, with rayon).
 //!
+//! Memory: each thread that runs batches keeps a few of its `N × B` buffers for the next
+//! batch (at most 64 MiB of `f32` and 64 MiB of `f64` buffers per thread, held until the
+//! thread ends), because allocating them afresh made the system allocator return and
+//! re-fault their pages at every step.
+//!
 //! # How
 //! - **First fields** of the whole batch are one matrix product: `H = W S` for [`Dense`]
 //!   couplings, `H = X (A (Xᵀ S))` for [`LowRank`] couplings (`O(N M)` per state instead of

@@ -9,9 +9,10 @@
 use std::cell::RefCell;
 use std::thread::LocalKey;
 
-/// Buffers a thread keeps at most.
+/// Buffers a thread keeps at most, per scalar type.
 const KEEP: usize = 4;
-/// Largest buffer kept, in bytes (larger ones go back to the allocator).
+/// Bytes a thread keeps at most, per scalar type, all its buffers together (larger buffers go
+/// back to the allocator, and the smallest kept ones make room for a larger one).
 const MAX_BYTES: usize = 64 << 20;
 
 thread_local! {
@@ -64,12 +65,17 @@ pub(crate) fn give<T: Pooled>(v: Vec<T>) {
     }
     T::pool().with(|p| {
         let mut p = p.borrow_mut();
-        if p.len() < KEEP {
-            p.push(v);
-        } else if let Some(k) = (0..p.len()).min_by_key(|&k| p[k].capacity())
-            && p[k].capacity() < v.capacity()
-        {
-            p[k] = v;
+        p.push(v);
+        let bytes = |p: &Vec<Vec<T>>| -> usize {
+            p.iter()
+                .map(|b| b.capacity() * std::mem::size_of::<T>())
+                .sum()
+        };
+        while p.len() > KEEP || bytes(&p) > MAX_BYTES {
+            let smallest = (0..p.len())
+                .min_by_key(|&k| p[k].capacity())
+                .expect("not empty");
+            p.swap_remove(smallest);
         }
     });
 }
@@ -100,10 +106,22 @@ mod tests {
         // Buffers above the size limit are not kept.
         give(vec![0f64; MAX_BYTES / 8 + 1]);
         assert!(F64.with(|p| p.borrow().iter().all(|v| v.capacity() <= MAX_BYTES / 8)));
-        // At most KEEP buffers.
+        // At most KEEP buffers, the largest ones.
         for k in 0..10 {
             give(vec![0f32; 100 + k]);
         }
-        assert!(F32.with(|p| p.borrow().len()) <= KEEP);
+        F32.with(|p| {
+            let p = p.borrow();
+            assert!(p.len() <= KEEP);
+            assert!(p.iter().all(|v| v.capacity() >= 100 + 10 - KEEP));
+        });
+        // At most MAX_BYTES together: a large buffer evicts smaller ones.
+        give(vec![0f32; MAX_BYTES / 4 - 50]);
+        F32.with(|p| {
+            let p = p.borrow();
+            let bytes: usize = p.iter().map(|v| v.capacity() * 4).sum();
+            assert!(bytes <= MAX_BYTES, "{bytes}");
+            assert!(p.iter().any(|v| v.capacity() >= MAX_BYTES / 4 - 50));
+        });
     }
 }
