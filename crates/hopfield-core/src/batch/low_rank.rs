@@ -8,7 +8,7 @@ use rand::Rng;
 use super::runner::{Oracle, run_async};
 use super::{
     Batch, Certify, Dyadic, Engine, Kernel, MAX_BATCH_ELEMENTS, Outcome, Precision, Real, U32, U64,
-    axpy, dot, toggle,
+    axpy, dot, dot_map, toggle,
 };
 use crate::couplings::{Coefficients, LowRank};
 use crate::dynamics::RunConfig;
@@ -82,8 +82,8 @@ pub(crate) fn plan<'a>(lr: &'a LowRank, bias: &[f64]) -> Result<Engine<'a>> {
         .take(n)
         .enumerate()
         .map(|(i, col)| {
-            let xq = abs_dot(col, &aq);
-            sum_xk_max = sum_xk_max.max(abs_dot(col, &k));
+            let xq = dot_map(col, &aq, f64::abs);
+            sum_xk_max = sum_xk_max.max(dot_map(col, &k, f64::abs));
             xq + corr[i].abs() + bias[i].abs()
         })
         .collect();
@@ -242,24 +242,6 @@ pub(crate) fn plan<'a>(lr: &'a LowRank, bias: &[f64]) -> Result<Engine<'a>> {
             })
         }
     })
-}
-
-/// `Σ_k |a_k| b_k` with eight partial sums (vectorizes).
-fn abs_dot(a: &[f64], b: &[f64]) -> f64 {
-    let mut acc = [0.0f64; 8];
-    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f64 = ca
-        .remainder()
-        .iter()
-        .zip(cb.remainder())
-        .map(|(x, y)| x.abs() * y)
-        .sum();
-    for (x, y) in ca.zip(cb) {
-        for k in 0..8 {
-            acc[k] += x[k].abs() * y[k];
-        }
-    }
-    acc.iter().sum::<f64>() + tail
 }
 
 impl<T: Real> LowRankKernel<'_, T> {

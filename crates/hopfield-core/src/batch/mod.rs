@@ -225,17 +225,23 @@ impl Real for f64 {
 /// within the certified bounds otherwise).
 #[inline]
 pub(crate) fn dot<T: Real>(a: &[T], b: &[T]) -> T {
+    dot_map(a, b, |x| x)
+}
+
+/// `Σ_k f(a_k) b_k`, summed as [`dot`].
+#[inline]
+pub(crate) fn dot_map<T: Real>(a: &[T], b: &[T], f: impl Fn(T) -> T) -> T {
     let mut acc = [T::zero(); 8];
     let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
     let (ra, rb) = (ca.remainder(), cb.remainder());
     for (x, y) in ca.zip(cb) {
         for k in 0..8 {
-            acc[k] += x[k] * y[k];
+            acc[k] += f(x[k]) * y[k];
         }
     }
     let mut tail = T::zero();
     for (x, y) in ra.iter().zip(rb) {
-        tail += *x * *y;
+        tail += f(*x) * *y;
     }
     ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail
 }
