@@ -86,6 +86,9 @@ mod tests {
 
     #[test]
     fn buffers_are_reused_and_sized() {
+        // Start from empty pools (other tests may have run on this thread).
+        F32.with(|p| p.borrow_mut().clear());
+        F64.with(|p| p.borrow_mut().clear());
         let mut a = take::<f32>(1000);
         assert_eq!(a.len(), 1000);
         a.fill(3.0);
