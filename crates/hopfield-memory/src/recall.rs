@@ -45,17 +45,18 @@ pub const BATCH: usize = 256;
 
 /// Probes per batch for `total` probes on `threads` threads: [`BATCH`], or fewer so that
 /// every thread gets several batches. With two batches per thread a thread that starts late
-/// (a worker waking up) or draws slower probes delays the whole run; with more, the other
-/// threads take over its share. Synchronous batches (matrix products over the batch) are
-/// kept at four per thread; asynchronous probes run one by one after the batch's first
-/// fields, so theirs are split into sixteen per thread. Never below 64 probes: the engine
-/// decides per batch whether a batch repays building the `N × N` `f32` columns.
+/// (a worker waking up), draws slower probes or runs on a busier core delays the whole run;
+/// with more, the other threads take over its share (every batch is its own rayon job).
+/// Synchronous batches (matrix products over the batch) are split into eight per thread;
+/// asynchronous probes run one by one after the batch's first fields, so theirs are split
+/// into sixteen per thread. Never below 64 probes: the engine decides per batch whether a
+/// batch repays building the `N × N` `f32` columns.
 fn batch_size(total: usize, threads: usize, schedule: Schedule) -> usize {
     if threads <= 1 {
         return BATCH;
     }
     let per_thread = match schedule {
-        Schedule::Synchronous => 4,
+        Schedule::Synchronous => 8,
         _ => 16,
     };
     total.div_ceil(per_thread * threads).clamp(64, BATCH)
@@ -555,6 +556,8 @@ fn run_batched<C: Couplings>(
     let size = batch_size(total, rayon::current_num_threads(), config.schedule);
     let batches: Vec<Vec<ProbeOutput>> = (0..total.div_ceil(size))
         .into_par_iter()
+        // One job per batch, so that an idle thread can take any batch not yet started.
+        .with_max_len(1)
         .map(|c| {
             let ids: Vec<(usize, usize)> = (c * size..total.min((c + 1) * size)).map(&id).collect();
             let mut states = Vec::with_capacity(ids.len());
