@@ -260,20 +260,33 @@ pub struct RecallReport {
 
 /// `pattern` with `k` distinct random components flipped.
 pub fn corrupt<R: Rng + ?Sized>(pattern: &State, k: usize, rng: &mut R) -> Result<State> {
-    let n = pattern.len();
+    let mut s = pattern.clone();
+    flip_distinct(&mut s, k, rng, &mut Vec::new())?;
+    Ok(s)
+}
+
+/// Flips `k` distinct random components of `s` in place: the components [`corrupt`] flips for
+/// the same generator state. `idx` is scratch space (reused between probes).
+fn flip_distinct<R: Rng + ?Sized>(
+    s: &mut State,
+    k: usize,
+    rng: &mut R,
+    idx: &mut Vec<usize>,
+) -> Result<()> {
+    let n = s.len();
     if k > n {
         return Err(MemoryError::InvalidParams {
             name: "noise_bits",
             reason: format!("{k} flips exceed the {n} components"),
         });
     }
-    let mut idx: Vec<usize> = (0..n).collect();
+    idx.clear();
+    idx.extend(0..n);
     let (chosen, _) = idx.partial_shuffle(rng, k);
-    let mut s = pattern.clone();
     for &i in chosen.iter() {
         s.flip(i);
     }
-    Ok(s)
+    Ok(())
 }
 
 fn check_config(config: &RecallConfig, n: usize) -> Result<()> {
@@ -562,10 +575,12 @@ fn run_batched<C: Couplings>(
             let ids: Vec<(usize, usize)> = (c * size..total.min((c + 1) * size)).map(&id).collect();
             let mut states = Vec::with_capacity(ids.len());
             let mut rngs: Vec<HopfieldRng> = Vec::with_capacity(ids.len());
+            let mut idx = Vec::with_capacity(n);
             for &(u, p) in &ids {
                 let mut rng = rng_from_seed(derive_seed(config.seed, &[u as u64, p as u64]));
-                let target = patterns.get(u).to_encoding(net.encoding());
-                states.push(corrupt(&target, config.noise_bits, &mut rng)?);
+                let mut start = patterns.get(u).to_encoding(net.encoding());
+                flip_distinct(&mut start, config.noise_bits, &mut rng, &mut idx)?;
+                states.push(start);
                 rngs.push(rng);
             }
             let reports = plan.run(&mut states, &mut rngs, config.tie, &run)?;
@@ -756,6 +771,31 @@ mod tests {
     use super::*;
     use crate::rules::{FastRule, Hebbian, LearningRule};
     use hopfield_core::Dense;
+
+    #[test]
+    fn corrupt_flips_exactly_k_distinct_components() {
+        let n = 37;
+        let base = State::new(Encoding::Bipolar, vec![1.0; n]).unwrap();
+        let binary = base.to_encoding(Encoding::Binary);
+        for seed in 0..20u64 {
+            for k in [0, 1, 5, n - 1, n] {
+                let mut rng = rng_from_seed(seed);
+                let s = corrupt(&base, k, &mut rng).unwrap();
+                assert_eq!(s.as_slice().iter().filter(|&&v| v == -1.0).count(), k);
+                // Same components for the other encoding and the same generator state.
+                let mut rng = rng_from_seed(seed);
+                let t = corrupt(&binary, k, &mut rng).unwrap();
+                assert_eq!(t.to_encoding(Encoding::Bipolar), s);
+            }
+        }
+        assert!(matches!(
+            corrupt(&base, n + 1, &mut rng_from_seed(0)),
+            Err(MemoryError::InvalidParams {
+                name: "noise_bits",
+                ..
+            })
+        ));
+    }
 
     #[test]
     fn run_probe_checks_its_inputs() {
