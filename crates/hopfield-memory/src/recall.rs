@@ -260,9 +260,20 @@ pub struct RecallReport {
 
 /// `pattern` with `k` distinct random components flipped.
 pub fn corrupt<R: Rng + ?Sized>(pattern: &State, k: usize, rng: &mut R) -> Result<State> {
+    check_flips(k, pattern.len())?;
     let mut s = pattern.clone();
-    flip_distinct(&mut s, k, rng, &mut Vec::new())?;
+    flip_distinct(&mut s, k, rng, &mut Vec::with_capacity(pattern.len()))?;
     Ok(s)
+}
+
+fn check_flips(k: usize, n: usize) -> Result<()> {
+    if k > n {
+        return Err(MemoryError::InvalidParams {
+            name: "noise_bits",
+            reason: format!("{k} flips exceed the {n} components"),
+        });
+    }
+    Ok(())
 }
 
 /// Flips `k` distinct random components of `s` in place: the components [`corrupt`] flips for
@@ -274,12 +285,7 @@ fn flip_distinct<R: Rng + ?Sized>(
     idx: &mut Vec<usize>,
 ) -> Result<()> {
     let n = s.len();
-    if k > n {
-        return Err(MemoryError::InvalidParams {
-            name: "noise_bits",
-            reason: format!("{k} flips exceed the {n} components"),
-        });
-    }
+    check_flips(k, n)?;
     idx.clear();
     idx.extend(0..n);
     let (chosen, _) = idx.partial_shuffle(rng, k);
