@@ -28,8 +28,8 @@ use hopfield_core::nalgebra::DMatrix;
 use hopfield_core::rand::Rng;
 use hopfield_core::rand::seq::SliceRandom;
 use hopfield_core::{
-    BatchPlan, Couplings, Dynamics, Encoding, HopfieldRng, Network, RunConfig, RunReport, Schedule,
-    State, Termination, TieRule, derive_seed, rng_from_seed,
+    BatchForm, BatchPlan, Couplings, Dynamics, Encoding, HopfieldRng, Network, RunConfig,
+    RunReport, Schedule, State, Termination, TieRule, derive_seed, rng_from_seed,
 };
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -47,20 +47,27 @@ pub const BATCH: usize = 256;
 /// every thread gets several batches. With two batches per thread a thread that starts late
 /// (a worker waking up), draws slower probes or runs on a busier core delays the whole run;
 /// with more, the other threads take over its share (every batch is its own rayon job).
-/// Synchronous batches (matrix products over the batch) are split into eight per thread;
-/// asynchronous probes run one by one after the batch's first fields, so theirs are split
-/// into sixteen per thread. Never below 64 probes: the engine decides per batch whether a
-/// batch repays building the `N × N` `f32` columns.
-fn batch_size(total: usize, threads: usize, schedule: Schedule) -> usize {
+/// Asynchronous probes run one by one after the batch's first fields, so theirs are split into
+/// sixteen per thread. Synchronous batches are matrix products over the batch, which lose
+/// efficiency as the batch shrinks: they are split into eight per thread when one probe's step
+/// is cheap (`step_cost`, its multiply-adds, at most [`SMALL_STEP`]: a batch then takes a few
+/// milliseconds at most, and the balance matters more), else into four. Never below 64 probes: the
+/// engine decides per batch whether a batch repays building the `N × N` `f32` columns.
+fn batch_size(total: usize, threads: usize, schedule: Schedule, step_cost: usize) -> usize {
     if threads <= 1 {
         return BATCH;
     }
     let per_thread = match schedule {
-        Schedule::Synchronous => 8,
+        Schedule::Synchronous if step_cost <= SMALL_STEP => 8,
+        Schedule::Synchronous => 4,
         _ => 16,
     };
     total.div_ceil(per_thread * threads).clamp(64, BATCH)
 }
+
+/// See [`batch_size`]: `2¹⁸` multiply-adds per probe and step (`N M` in pattern space, `N²`
+/// dense); N = 784 with up to 334 patterns is below it.
+const SMALL_STEP: usize = 1 << 18;
 
 /// How to probe a network.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -572,7 +579,16 @@ fn run_batched<C: Couplings>(
     // Xᵀ (M × N) in f32: ±1 overlaps are exact integers.
     let xt =
         classify.then(|| DMatrix::from_fn(patterns.m(), n, |u, i| patterns.value(u, i) as f32));
-    let size = batch_size(total, rayon::current_num_threads(), config.schedule);
+    let step_cost = match plan.form() {
+        BatchForm::LowRank => n.saturating_mul(patterns.m()),
+        _ => n.saturating_mul(n),
+    };
+    let size = batch_size(
+        total,
+        rayon::current_num_threads(),
+        config.schedule,
+        step_cost,
+    );
     let batches: Vec<Vec<ProbeOutput>> = (0..total.div_ceil(size))
         .into_par_iter()
         // One job per batch, so that an idle thread can take any batch not yet started.
