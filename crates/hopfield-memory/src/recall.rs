@@ -51,8 +51,9 @@ pub const BATCH: usize = 256;
 /// sixteen per thread. Synchronous batches are matrix products over the batch, which lose
 /// efficiency as the batch shrinks: they are split into eight per thread when one probe's step
 /// is cheap (`step_cost`, its multiply-adds, at most [`SMALL_STEP`]: a batch then takes a few
-/// milliseconds at most, and the balance matters more), else into four. Never below 64 probes: the
-/// engine decides per batch whether a batch repays building the `N × N` `f32` columns.
+/// milliseconds at most, and the balance matters more), else into four. Never below 64
+/// probes: the engine decides per batch whether a batch repays building the `N × N` `f32`
+/// columns.
 fn batch_size(total: usize, threads: usize, schedule: Schedule, step_cost: usize) -> usize {
     if threads <= 1 {
         return BATCH;
@@ -273,6 +274,7 @@ pub fn corrupt<R: Rng + ?Sized>(pattern: &State, k: usize, rng: &mut R) -> Resul
     Ok(s)
 }
 
+/// At most `n` components of an `n`-neuron state can be flipped.
 fn check_flips(k: usize, n: usize) -> Result<()> {
     if k > n {
         return Err(MemoryError::InvalidParams {
@@ -283,8 +285,9 @@ fn check_flips(k: usize, n: usize) -> Result<()> {
     Ok(())
 }
 
-/// Flips `k` distinct random components of `s` in place: the components [`corrupt`] flips for
-/// the same generator state. `idx` is scratch space (reused between probes).
+/// Flips `k` distinct random components of `s` in place, chosen by a partial shuffle of the
+/// indices (the same components for the same generator state, whatever `idx` held before).
+/// `idx` is scratch space, reused between probes.
 fn flip_distinct<R: Rng + ?Sized>(
     s: &mut State,
     k: usize,
