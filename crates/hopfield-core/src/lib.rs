@@ -87,7 +87,7 @@ pub mod io;
 pub mod lean;
 pub mod rng;
 
-pub use batch::{BatchForm, BatchPlan, BatchView, Precision};
+pub use batch::{BatchForm, BatchPlan, BatchView, Executor, Precision, Sequential};
 pub use couplings::{
     Couplings, Dense, DiagonalPolicy, LowRank, Rescale, SYMMETRY_TOLERANCE, Sparse, SparseBuilder,
     Weight,

@@ -13,13 +13,18 @@
 //!    the plain dynamics.
 //!
 //! The columns (`N²` `f32`) are built once per plan, on the first asynchronous run of at least
-//! `N / 16` states (smaller runs before that use the `f64` low-rank kernel).
+//! `N / 16` states (smaller runs before that use the `f64` low-rank kernel), or beforehand by
+//! [`BatchPlan::prepare`](crate::BatchPlan::prepare), split into one task per block of 64
+//! columns. Each task computes the products on and above the diagonal of its columns (half of
+//! `X Ŷᵀ`, about `N² M / 2` multiply-adds in all), rounds each once and writes it to both
+//! triangles; building needs `N²` `f32` values besides one `f64` product block per thread.
 
 use std::sync::OnceLock;
 
 use nalgebra::{DMatrix, DMatrixViewMut};
 use rand::Rng;
 
+use super::exec::{COLUMN_BLOCK, Executor, Parts, Sequential, run_all};
 use super::low_rank::LowRankKernel;
 use super::runner::{Oracle, run_async};
 use super::{Batch, Certify, Kernel, Outcome, U32, U64, axpy, toggle};
@@ -76,10 +81,22 @@ impl<'a> ColumnSource<'a> {
             || states.saturating_mul(16) >= self.lr.patterns_transposed().ncols()
     }
 
-    /// The columns (built on the first call; `exact` is the plan's `f64` kernel).
+    /// The columns (built on the first call, on this thread; `exact` is the plan's `f64`
+    /// kernel).
     pub(crate) fn get(&self, exact: &LowRankKernel<'_, f64>) -> &Columns {
-        self.built
-            .get_or_init(|| Columns::build(self.lr, self.a, self.yt, &self.bias, exact.certify()))
+        self.built.get_or_init(|| self.build(exact, &Sequential))
+    }
+
+    /// Builds the columns, split over `exec`, unless they are built (see
+    /// [`ExactColumnSource::prepare`](super::exact_columns::ExactColumnSource::prepare)).
+    pub(crate) fn prepare(&self, exact: &LowRankKernel<'_, f64>, exec: &dyn Executor) {
+        if self.built.get().is_none() {
+            let _ = self.built.set(self.build(exact, exec));
+        }
+    }
+
+    fn build(&self, exact: &LowRankKernel<'_, f64>, exec: &dyn Executor) -> Columns {
+        Columns::build(self.lr, self.a, self.yt, &self.bias, exact.certify(), exec)
     }
 }
 
@@ -104,46 +121,17 @@ impl Columns {
         yt: &DMatrix<f64>,
         bias: &[f64],
         exact: &Certify,
+        exec: &dyn Executor,
     ) -> Columns {
         let xt = lr.patterns_transposed();
         let (m, n) = xt.shape();
         let x = xt.transpose();
-        let mut w = vec![0.0f32; n * n];
-        // Blocks on and above the diagonal, each written to both triangles (exact symmetry,
-        // half the products).
-        // One product buffer for all blocks (every product overwrites its part).
-        const BLOCK: usize = 64;
-        let mut buffer = super::pool::take::<f64>(n * BLOCK.min(n));
-        for jb in (0..n).step_by(BLOCK) {
-            let width = BLOCK.min(n - jb);
-            let height = jb + width;
-            let mut c = DMatrixViewMut::from_slice(&mut buffer[..height * width], height, width);
-            c.gemm(1.0, &x.rows(0, height), &yt.columns(jb, width), 0.0);
-            let cs = &buffer[..height * width];
-            for k in 0..width {
-                let j = jb + k;
-                let src = &cs[k * height..(k + 1) * height];
-                let dst = &mut w[j * n..j * n + height];
-                for (d, &v) in dst.iter_mut().zip(src) {
-                    #[allow(clippy::cast_possible_truncation)]
-                    {
-                        *d = v as f32;
-                    }
-                }
-                #[allow(clippy::cast_possible_truncation)]
-                {
-                    w[j * n + j] = lr.self_coupling(j) as f32;
-                }
-            }
-            for rb in (0..jb).step_by(16) {
-                for r in rb..(rb + 16).min(jb) {
-                    for k in 0..width {
-                        w[r * n + jb + k] = w[(jb + k) * n + r];
-                    }
-                }
-            }
-        }
-        super::pool::give(buffer);
+        let blocks = n.div_ceil(COLUMN_BLOCK);
+        let block = |b: usize| {
+            let jb = b * COLUMN_BLOCK;
+            let width = COLUMN_BLOCK.min(n - jb);
+            (jb, width, jb + width)
+        };
         // |Ŵ_ij − (the plain dynamics' w_ij)| ≤ 2 e_i: both are f64 products of the same
         // factors, each within γ_M Σ_u |X_iu| (|Ŷ_uj| + Σ_v |A_uv| |X_jv|) of X A Xᵀ.
         let mf = m as f64;
@@ -160,22 +148,103 @@ impl Columns {
             .column_iter()
             .map(|c| c.iter().zip(&colsum).map(|(x, s)| x.abs() * s).sum::<f64>())
             .fold(0.0, f64::max);
+        // One task per block of columns: the products on and above the diagonal of its
+        // columns (half of all products), rounded to `f32` once each and written twice: to
+        // its own columns (rows up to the diagonal), and mirrored (`w_ij = w_ji`, so that `Ŵ`
+        // is exactly symmetric) below the diagonal of its diagonal block and of the blocks
+        // to its left. The tallest blocks go first, so that the last tasks are short. Every
+        // value is written.
+        let mut w = vec![0.0f32; n * n];
+        let parts = Parts::new(w.chunks_mut((COLUMN_BLOCK * n).max(1)));
+        run_all(exec, blocks, &|t| {
+            let b = blocks - 1 - t;
+            let (jb, width, height) = block(b);
+            let mut product = super::pool::take::<f64>(height * width);
+            DMatrixViewMut::from_slice(&mut product, height, width).gemm(
+                1.0,
+                &x.rows(0, height),
+                &yt.columns(jb, width),
+                0.0,
+            );
+            // Row `r` of column `jb + c` of the products.
+            let p = |r: usize, c: usize| -> f32 {
+                #[allow(clippy::cast_possible_truncation)]
+                {
+                    product[c * height + r] as f32
+                }
+            };
+            parts.with(b, |part| {
+                for c in 0..width {
+                    let j = jb + c;
+                    let col = &mut part[c * n..c * n + height];
+                    for (d, &v) in col[..j].iter_mut().zip(&product[c * height..]) {
+                        #[allow(clippy::cast_possible_truncation)]
+                        {
+                            *d = v as f32;
+                        }
+                    }
+                    #[allow(clippy::cast_possible_truncation)]
+                    {
+                        col[j] = lr.self_coupling(j) as f32;
+                    }
+                    for (i, d) in col.iter_mut().enumerate().skip(j + 1) {
+                        *d = p(j, i - jb);
+                    }
+                }
+            });
+            for left in 0..b {
+                let (jl, width_l, _) = block(left);
+                // In tiles of eight by eight: eight lines read, eight written.
+                parts.with(left, |part| {
+                    for k0 in (0..width_l).step_by(8) {
+                        let k1 = (k0 + 8).min(width_l);
+                        for c in 0..width {
+                            let src = &product[c * height + jl + k0..c * height + jl + k1];
+                            for (k, &v) in (k0..k1).zip(src) {
+                                #[allow(clippy::cast_possible_truncation)]
+                                {
+                                    part[k * n + jb + c] = v as f32;
+                                }
+                            }
+                        }
+                    }
+                });
+            }
+            super::pool::give(product);
+        });
+        // Then, per column (per row: `Ŵ` is symmetric), the constants of the bound from its
+        // largest and summed magnitudes.
+        let constants = Parts::new((0..blocks).map(|_| Vec::<(f64, f64)>::new()));
+        run_all(exec, blocks, &|b| {
+            let (jb, width, _) = block(b);
+            let column_constants = parts.with(b, |part| {
+                (0..width)
+                    .map(|k| {
+                        let i = jb + k;
+                        let (wmax, wsum) = abs_max_and_sum(&part[k * n..(k + 1) * n]);
+                        let xmax = xt.column(i).iter().fold(0.0f64, |acc, v| acc.max(v.abs()));
+                        let e = 1.01 * gamma * xmax * (ycol_max + ax_max);
+                        // |Ŵ| ≤ |fl32(Ŵ)| (1 + 2u32).
+                        let wmax = wmax * (1.0 + 2.0 * U32) + e;
+                        let rw = (wsum * (1.0 + 2.0 * U32) + n as f64 * e + bias[i].abs())
+                            * (1.0 + 1e-9);
+                        // A flip of ±span (≤ 2) adds span · fl32(Ŵ_ij): off by span
+                        // (u32 |Ŵ_ij| + 2 e_i) from the plain dynamics' increment, then one f32
+                        // addition rounds by u32 times a field within 1 % of RW_i; the plain
+                        // dynamics' own rounding per flip is the f64 kernel's `base_i · c1`.
+                        let g = 1.05 * (2.0 * (U32 * wmax + 2.0 * e) + 1.01 * U32 * rw)
+                            + exact.base[i] * exact.c1;
+                        (g, rw)
+                    })
+                    .collect::<Vec<_>>()
+            });
+            constants.with(b, |c| *c = column_constants);
+        });
+        drop(parts);
         let mut growth = Vec::with_capacity(n);
         let mut inv_rw = Vec::with_capacity(n);
         let mut growth_ratio = 0.0f64;
-        for i in 0..n {
-            let xmax = xt.column(i).iter().fold(0.0f64, |acc, v| acc.max(v.abs()));
-            let e = 1.01 * gamma * xmax * (ycol_max + ax_max);
-            let (wmax, wsum) = abs_max_and_sum(&w[i * n..(i + 1) * n]);
-            // |Ŵ| ≤ |fl32(Ŵ)| (1 + 2u32).
-            let wmax = wmax * (1.0 + 2.0 * U32) + e;
-            let rw = (wsum * (1.0 + 2.0 * U32) + n as f64 * e + bias[i].abs()) * (1.0 + 1e-9);
-            // A flip of ±span (≤ 2) adds span · fl32(Ŵ_ij): off by span (u32 |Ŵ_ij| + 2 e_i)
-            // from the plain dynamics' increment, then one f32 addition rounds by u32 times a
-            // field within 1 % of RW_i; the plain dynamics' own rounding per flip is the f64
-            // kernel's `base_i · c1`.
-            let g =
-                1.05 * (2.0 * (U32 * wmax + 2.0 * e) + 1.01 * U32 * rw) + exact.base[i] * exact.c1;
+        for (g, rw) in constants.into_inner().into_iter().flatten() {
             growth.push(g);
             if rw > 0.0 {
                 inv_rw.push(1.0 / rw);
@@ -401,6 +470,76 @@ mod tests {
             assert_eq!(mx, plain_max, "{len}");
             // Multiples of 1/8 below 2^20: every partial sum is exact in either order.
             assert_eq!(sm, plain_sum, "{len}");
+        }
+    }
+}
+
+/// The columns split over executors (threads, and executors that skip or repeat tasks).
+#[cfg(test)]
+mod build_tests {
+    use nalgebra::DMatrix;
+
+    use super::super::exec::testing::{Skipping, Threads, Twice};
+    use super::super::exec::{Executor, Sequential};
+    use super::super::{BatchPlan, Engine};
+    use super::Columns;
+    use crate::couplings::{DiagonalPolicy, LowRank};
+    use crate::network::Network;
+    use crate::state::Encoding;
+
+    /// `n × m` pseudo-random ±1 patterns.
+    fn patterns(n: usize, m: usize, seed: u64) -> DMatrix<f64> {
+        let mut z = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        DMatrix::from_fn(n, m, |_, _| {
+            z ^= z << 13;
+            z ^= z >> 7;
+            z ^= z << 17;
+            if z & 1 == 0 { 1.0 } else { -1.0 }
+        })
+    }
+
+    fn build(net: &Network<LowRank>, exec: &dyn Executor) -> Columns {
+        let plan = BatchPlan::new(net).unwrap();
+        match &plan.engine {
+            Engine::LowRankMixed {
+                asynchronous,
+                columns: Some(source),
+                ..
+            } => source.build(asynchronous, exec),
+            _ => panic!("not a certified plan with columns"),
+        }
+    }
+
+    /// Every executor gives the same columns and bounds, bit for bit; the columns are exactly
+    /// symmetric, carry the self-couplings on the diagonal and round `X A Xᵀ`. Sizes cover
+    /// one block, a block and one column, and partial last blocks.
+    #[test]
+    fn every_executor_builds_the_same_symmetric_columns() {
+        for (n, m) in [(1, 16), (63, 16), (64, 17), (65, 16), (150, 20), (200, 16)] {
+            let x = patterns(n, m, n as u64);
+            let gram = x.transpose() * &x;
+            let a = gram.pseudo_inverse(1e-9).unwrap();
+            let a = (&a + a.transpose()) * 0.5;
+            for policy in [DiagonalPolicy::SelfCoupling, DiagonalPolicy::Zero] {
+                let lr = LowRank::new(x.clone(), a.clone(), policy).unwrap();
+                let net = Network::new(lr, Encoding::Bipolar);
+                let plain = build(&net, &Sequential);
+                let w = DMatrix::from_column_slice(n, n, &plain.w);
+                assert_eq!(w, w.transpose(), "n = {n}: not symmetric");
+                let dense = net.couplings().to_dense_matrix();
+                let top = dense.amax();
+                for (got, want) in w.iter().zip(dense.iter()) {
+                    assert!((f64::from(*got) - want).abs() <= 1e-6 * top, "n = {n}");
+                }
+                let execs: [&dyn Executor; 3] = [&Threads, &Skipping, &Twice];
+                for exec in execs {
+                    let other = build(&net, exec);
+                    assert_eq!(other.w, plain.w, "n = {n}");
+                    assert_eq!(other.growth, plain.growth, "n = {n}");
+                    assert_eq!(other.inv_rw, plain.inv_rw, "n = {n}");
+                    assert_eq!(other.growth_ratio, plain.growth_ratio, "n = {n}");
+                }
+            }
         }
     }
 }

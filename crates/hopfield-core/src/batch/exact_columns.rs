@@ -9,13 +9,15 @@
 //!
 //! The columns (`N²` `f32`) are built once per plan, on the first asynchronous run of at
 //! least `N / 16` states, when `M ≥ 16` and `N ≤ 32 M` (smaller runs before that, and other
-//! shapes, use the low-rank kernel).
+//! shapes, use the low-rank kernel), or beforehand by
+//! [`BatchPlan::prepare`](crate::BatchPlan::prepare), one product per block of 64 columns.
 
 use std::sync::OnceLock;
 
 use nalgebra::DMatrix;
 use rand::Rng;
 
+use super::exec::{Executor, Sequential};
 use super::low_rank::LowRankKernel;
 use super::runner::{Oracle, run_async};
 use super::{Batch, Certify, Kernel, Outcome, axpy, toggle};
@@ -42,9 +44,19 @@ impl ExactColumnSource {
         self.built.get().is_some() || states.saturating_mul(16) >= self.n
     }
 
-    /// The columns, column-major `N × N` (built on the first call from `kernel`).
+    /// The columns, column-major `N × N` (built on the first call from `kernel`, on this
+    /// thread).
     pub(crate) fn get(&self, kernel: &LowRankKernel<'_, f32>) -> &[f32] {
-        self.built.get_or_init(|| kernel.exact_columns())
+        self.built.get_or_init(|| kernel.exact_columns(&Sequential))
+    }
+
+    /// Builds the columns, split over `exec`, unless they are built. Never waits for another
+    /// thread's build (so an executor's thread may run batches meanwhile): a concurrent
+    /// build's result is kept and this one dropped, both being the same.
+    pub(crate) fn prepare(&self, kernel: &LowRankKernel<'_, f32>, exec: &dyn Executor) {
+        if self.built.get().is_none() {
+            let _ = self.built.set(kernel.exact_columns(exec));
+        }
     }
 }
 
@@ -117,5 +129,54 @@ impl Oracle for ExactColumnProbe<'_, '_, '_> {
         let delta = toggle(self.s, i, self.low, self.high);
         axpy(delta, &self.k.columns[i * n..(i + 1) * n], self.h);
         axpy(delta, self.k.fast.xcol(i), self.m);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use nalgebra::DMatrix;
+
+    use super::super::exec::testing::{Skipping, Threads, Twice};
+    use super::super::exec::{Executor, Sequential};
+    use super::super::{BatchPlan, Engine};
+    use crate::couplings::{Couplings, DiagonalPolicy, LowRank};
+    use crate::network::Network;
+    use crate::state::Encoding;
+
+    /// The exact columns equal the dense Hebbian matrix (scaled, with or without
+    /// self-couplings), whatever the executor; sizes cover partial last blocks.
+    #[test]
+    fn exact_columns_are_the_dense_matrix_for_every_executor() {
+        for (n, m) in [(1, 16), (64, 16), (65, 17), (150, 20)] {
+            let x = DMatrix::from_fn(n, m, |i, u| {
+                if (i * 31 + u * 17 + i * u) % 7 < 3 {
+                    1.0
+                } else {
+                    -1.0
+                }
+            });
+            for (scale, policy) in [
+                (1.0, DiagonalPolicy::Zero),
+                (0.25, DiagonalPolicy::SelfCoupling),
+            ] {
+                let lr = LowRank::outer_products(x.clone(), scale, policy).unwrap();
+                let dense = lr.to_dense_matrix();
+                let net = Network::new(lr, Encoding::Bipolar);
+                let plan = BatchPlan::new(&net).unwrap();
+                let Engine::LowRank32 {
+                    kernel,
+                    columns: Some(_),
+                } = &plan.engine
+                else {
+                    panic!("not an exact plan with columns");
+                };
+                let want: Vec<f32> = dense.iter().map(|&v| v as f32).collect();
+                let execs: [&dyn Executor; 4] = [&Sequential, &Threads, &Skipping, &Twice];
+                for exec in execs {
+                    assert_eq!(kernel.exact_columns(exec), want, "n = {n}, scale {scale}");
+                }
+                assert_eq!(net.couplings().n(), n);
+            }
+        }
     }
 }

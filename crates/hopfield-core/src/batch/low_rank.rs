@@ -2,9 +2,10 @@
 
 use std::borrow::Cow;
 
-use nalgebra::{DMatrix, DVector};
+use nalgebra::{DMatrix, DMatrixViewMut, DVector};
 use rand::Rng;
 
+use super::exec::{COLUMN_BLOCK, Executor, Parts, run_all};
 use super::runner::{Oracle, run_async};
 use super::{
     Batch, Certify, Dyadic, Engine, Kernel, MAX_BATCH_ELEMENTS, Outcome, Precision, Real, U32, U64,
@@ -304,19 +305,36 @@ impl<T: Real> LowRankKernel<'_, T> {
     /// The couplings as dense columns, column-major `N × N`: `a X Xᵀ` plus the diagonal
     /// correction, in `T` (exact for the exact `f32` kernel, whose values are all multiples
     /// of one power of two well inside `f32`'s exact range). Only for a scale coefficient.
-    pub(super) fn exact_columns(&self) -> Vec<T> {
+    /// The `N × N` couplings, column-major, built in blocks of [`COLUMN_BLOCK`] columns
+    /// (one task of `exec` each). Only for exact kernels (a scale): every value is an exact
+    /// integer multiple of one power of two, so the result does not depend on how the
+    /// products are split.
+    pub(super) fn exact_columns(&self, exec: &dyn Executor) -> Vec<T> {
         debug_assert!(matches!(self.coef, Coef::Scale(_)));
         let n = self.n();
-        let mut w = &self.x * &*self.xt;
-        if let Coef::Scale(s) = &self.coef
-            && *s != T::one()
-        {
-            w *= *s;
+        if n == 0 {
+            return Vec::new();
         }
-        for i in 0..n {
-            w[(i, i)] += self.corr[i];
-        }
-        w.data.into()
+        let scale = match &self.coef {
+            Coef::Scale(s) => *s,
+            Coef::Matrix { .. } => T::one(),
+        };
+        let mut w = vec![T::zero(); n * n];
+        let blocks = n.div_ceil(COLUMN_BLOCK);
+        let parts = Parts::new(w.chunks_mut(COLUMN_BLOCK * n));
+        run_all(exec, blocks, &|b| {
+            let jb = b * COLUMN_BLOCK;
+            let width = COLUMN_BLOCK.min(n - jb);
+            parts.with(b, |part| {
+                let mut c = DMatrixViewMut::from_slice(part, n, width);
+                c.gemm(scale, &self.x, &self.xt.columns(jb, width), T::zero());
+                for k in 0..width {
+                    c[(jb + k, k)] += self.corr[jb + k];
+                }
+            });
+        });
+        drop(parts);
+        w
     }
 
     /// One state's fields from its overlaps: `h = X (A m) + d ∘ s + b` (`O(N M)`).

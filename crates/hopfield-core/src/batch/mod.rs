@@ -4,7 +4,9 @@
 //! terminations as [`Dynamics::run`], and returns, for every state, the
 //! final state and the [`RunReport`] the plain dynamics would return (same termination, steps
 //! and flips; the energy up to rounding). It never starts threads: callers split large batches
-//! and run the parts in parallel (hopfield-memory does, with rayon).
+//! and run the parts in parallel (hopfield-memory does, with rayon), and may pass an
+//! [`Executor`] over their threads to [`BatchPlan::prepare`], which splits the one-time work of
+//! a plan into tasks.
 //!
 //! Memory: each thread that runs batches keeps a few of its `N × B` buffers for the next
 //! batch (at most 64 MiB of `f32` and 64 MiB of `f64` buffers per thread, held until the
@@ -25,7 +27,8 @@
 //!   fields are updated per flip (`O(N)`), low-rank states keep only their overlaps (a
 //!   decision costs `O(M)`, a flip `O(M)`). Low-rank couplings over integer patterns with
 //!   `M ≥ 16`, `N ≤ 32 M` and `N ≤ 4096` run instead on the `N × N` couplings in `f32`, built
-//!   once per plan on its first asynchronous run of at least `N / 16` states (`4 N²` bytes):
+//!   once per plan on its first asynchronous run of at least `N / 16` states, or beforehand and
+//!   split over the caller's threads by [`BatchPlan::prepare`] (`4 N²` bytes):
 //!   a decision reads a kept field (`O(1)`) and a flip adds one column (`O(N)`). For exact
 //!   couplings (the Hebbian rule) the columns and fields are exact; for real coefficients
 //!   (the projection rule) the kept field is checked against a rigorous bound on its drift
@@ -123,6 +126,7 @@ macro_rules! kernel_from_fast {
 mod columns;
 mod dense;
 mod exact_columns;
+mod exec;
 mod low_rank;
 mod pool;
 mod runner;
@@ -138,6 +142,8 @@ use crate::dynamics::{Dynamics, NoObserver, RunConfig, RunReport, Schedule, Term
 use crate::error::{CoreError, Result};
 use crate::network::Network;
 use crate::state::{State, TieRule};
+
+pub use exec::{Executor, Sequential};
 
 /// A read-only view of couplings that the batched engine understands (see
 /// [`Couplings::batch_view`]). Only this crate's [`Dense`](crate::Dense) and
@@ -685,6 +691,45 @@ impl<'n, C: Couplings> BatchPlan<'n, C> {
             Engine::LowRankMixed { asynchronous, .. } => {
                 self.kernel(asynchronous, states, rngs, tie, config)
             }
+        }
+    }
+
+    /// Builds now, split over `exec`, what runs of `states` states under `schedule` would
+    /// otherwise build on their first call, on one thread: the `N × N` `f32` columns of
+    /// asynchronous low-rank runs (see the [module docs](crate::batch)). Does nothing for
+    /// other plans, schedules and sizes, or when it is built. Results do not change: the
+    /// runs are the same with or without it.
+    ///
+    /// Call it before running batches in parallel, from outside them: every batch of a
+    /// parallel run then finds the columns built instead of one batch building them while
+    /// the others wait.
+    ///
+    /// ```
+    /// use hopfield_core::batch::Sequential;
+    /// use hopfield_core::{BatchPlan, DiagonalPolicy, Encoding, LowRank, Network, Schedule};
+    /// use nalgebra::DMatrix;
+    ///
+    /// let x = DMatrix::from_fn(64, 16, |i, u| if (i * 7 + u * 3) % 5 < 2 { 1.0 } else { -1.0 });
+    /// let net = Network::new(LowRank::outer_products(x, 1.0, DiagonalPolicy::Zero)?, Encoding::Bipolar);
+    /// let plan = BatchPlan::new(&net)?;
+    /// plan.prepare(Schedule::RandomSweep, 100, &Sequential);
+    /// # Ok::<(), hopfield_core::CoreError>(())
+    /// ```
+    pub fn prepare(&self, schedule: Schedule, states: usize, exec: &dyn Executor) {
+        if schedule == Schedule::Synchronous || self.net.n() == 0 {
+            return;
+        }
+        match &self.engine {
+            Engine::LowRank32 {
+                kernel,
+                columns: Some(source),
+            } if source.pays_for(states) => source.prepare(kernel, exec),
+            Engine::LowRankMixed {
+                asynchronous,
+                columns: Some(source),
+                ..
+            } if source.pays_for(states) => source.prepare(asynchronous, exec),
+            _ => {}
         }
     }
 

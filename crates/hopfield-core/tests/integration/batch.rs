@@ -3,9 +3,9 @@
 
 use hopfield_core::nalgebra::DMatrix;
 use hopfield_core::{
-    BatchForm, BatchPlan, Couplings, Dense, DiagonalPolicy, Dynamics, Encoding, HopfieldRng,
-    LowRank, Network, NoObserver, Precision, RunConfig, RunReport, Schedule, Sparse, State,
-    TieRule, derive_seed, rng_from_seed,
+    BatchForm, BatchPlan, Couplings, Dense, DiagonalPolicy, Dynamics, Encoding, Executor,
+    HopfieldRng, LowRank, Network, NoObserver, Precision, RunConfig, RunReport, Schedule, Sparse,
+    State, TieRule, derive_seed, rng_from_seed,
 };
 use proptest::prelude::*;
 
@@ -320,9 +320,22 @@ fn noisy_signs(x: &DMatrix<f64>, probes: usize, seed: u64) -> Vec<Vec<i8>> {
         .collect()
 }
 
+/// Two scoped threads, one taking the even tasks and one the odd ones.
+struct TwoThreads;
+
+impl Executor for TwoThreads {
+    fn for_each(&self, count: usize, task: &(dyn Fn(usize) + Sync)) {
+        std::thread::scope(|scope| {
+            scope.spawn(|| (0..count).step_by(2).for_each(task));
+            (1..count).step_by(2).for_each(task);
+        });
+    }
+}
+
 /// Projection couplings of 24 random patterns on 300 neurons, 24 probes with a tenth of their
 /// bits flipped (the usual recall workload, where the column path of asynchronous schedules
-/// decides almost every neuron on its `f32` fields): same results as the plain dynamics.
+/// decides almost every neuron on its `f32` fields): same results as the plain dynamics,
+/// with the columns built by the first run or beforehand on two threads.
 #[test]
 fn projection_columns_equal_dynamics_on_noisy_probes() {
     let (n, m) = (300, 24);
@@ -336,6 +349,9 @@ fn projection_columns_equal_dynamics_on_noisy_probes() {
             Encoding::Bipolar,
         );
         let plan = BatchPlan::new(&net).unwrap();
+        if policy == DiagonalPolicy::Zero {
+            plan.prepare(Schedule::RandomSweep, 24, &TwoThreads);
+        }
         let states: Vec<State> = noisy_signs(&x, 24, 5)
             .iter()
             .map(|signs| State::from_signs(Encoding::Bipolar, signs))
@@ -347,7 +363,8 @@ fn projection_columns_equal_dynamics_on_noisy_probes() {
 /// Hebbian couplings of 24 random patterns on 300 neurons (exact, and shaped for the dense
 /// column path of asynchronous schedules), with and without self-couplings, a scale, a bias
 /// and both encodings, 24 noisy probes: same results as the plain dynamics on the same
-/// couplings and as the dense matrix.
+/// couplings and as the dense matrix (the columns built beforehand on two threads for the
+/// bipolar encoding).
 #[test]
 fn hebbian_columns_equal_dynamics_on_noisy_probes() {
     let (n, m) = (300, 24);
@@ -369,6 +386,9 @@ fn hebbian_columns_equal_dynamics_on_noisy_probes() {
             let net = Network::with_bias(lr, b.clone(), encoding).unwrap();
             let plan = BatchPlan::new(&net).unwrap();
             assert_eq!(plan.precision(), Precision::ExactF32);
+            if encoding == Encoding::Bipolar {
+                plan.prepare(Schedule::FixedOrder, 24, &TwoThreads);
+            }
             let states: Vec<State> = signs
                 .iter()
                 .map(|s| State::from_signs(encoding, s))
