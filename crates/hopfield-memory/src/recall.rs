@@ -28,7 +28,7 @@ use hopfield_core::nalgebra::DMatrix;
 use hopfield_core::rand::Rng;
 use hopfield_core::rand::seq::SliceRandom;
 use hopfield_core::{
-    BatchForm, BatchPlan, Couplings, Dynamics, Encoding, HopfieldRng, Network, RunConfig,
+    BatchForm, BatchPlan, Couplings, Dynamics, Encoding, Executor, HopfieldRng, Network, RunConfig,
     RunReport, Schedule, State, Termination, TieRule, derive_seed, rng_from_seed,
 };
 use rayon::prelude::*;
@@ -46,24 +46,25 @@ pub const BATCH: usize = 256;
 /// Probes per batch for `total` probes on `threads` threads: [`BATCH`], or fewer so that
 /// every thread gets several batches. With two batches per thread a thread that starts late
 /// (a worker waking up), draws slower probes or runs on a busier core delays the whole run;
-/// with more, the other threads take over its share (every batch is its own rayon job).
-/// Asynchronous probes run one by one after the batch's first fields, so theirs are split into
-/// sixteen per thread. Synchronous batches are matrix products over the batch, which lose
-/// efficiency as the batch shrinks: they are split into eight per thread when one probe's step
-/// is cheap (`step_cost`, its multiply-adds, at most [`SMALL_STEP`]: a batch then takes a few
-/// milliseconds at most, and the balance matters more), else into four. Never below 64
-/// probes: the engine decides per batch whether a batch repays building the `N × N` `f32`
-/// columns.
+/// with more, the other threads take over its share (every batch is its own rayon job), and
+/// the threads finish closer together.
+/// Asynchronous probes run one by one after the batch's first fields (the `N × N` columns,
+/// when used, are built before the batches start), so theirs are split into thirty-two per
+/// thread, of at least 16 probes. Synchronous batches are matrix products over the batch,
+/// which lose efficiency as the batch shrinks: they are split into eight per thread when one
+/// probe's step is cheap (`step_cost`, its multiply-adds, at most [`SMALL_STEP`]: a batch then
+/// takes a few milliseconds at most, and the balance matters more), else into four, of at
+/// least 64 probes.
 fn batch_size(total: usize, threads: usize, schedule: Schedule, step_cost: usize) -> usize {
     if threads <= 1 {
         return BATCH;
     }
-    let per_thread = match schedule {
-        Schedule::Synchronous if step_cost <= SMALL_STEP => 8,
-        Schedule::Synchronous => 4,
-        _ => 16,
+    let (per_thread, least) = match schedule {
+        Schedule::Synchronous if step_cost <= SMALL_STEP => (8, 64),
+        Schedule::Synchronous => (4, 64),
+        _ => (32, 16),
     };
-    total.div_ceil(per_thread * threads).clamp(64, BATCH)
+    total.div_ceil(per_thread * threads).clamp(least, BATCH)
 }
 
 /// See [`batch_size`]: `2¹⁸` multiply-adds per probe and step (`N M` in pattern space, `N²`
@@ -592,6 +593,9 @@ fn run_batched<C: Couplings>(
         config.schedule,
         step_cost,
     );
+    // Asynchronous runs of large low-rank networks go through `N × N` columns: build them
+    // on every thread first, rather than in the first batch while the others wait.
+    plan.prepare(config.schedule, total, &RayonTasks);
     let batches: Vec<Vec<ProbeOutput>> = (0..total.div_ceil(size))
         .into_par_iter()
         // One job per batch, so that an idle thread can take any batch not yet started.
@@ -660,6 +664,15 @@ fn run_batched<C: Couplings>(
         })
         .collect::<Result<_>>()?;
     Ok(batches.into_iter().flatten().collect())
+}
+
+/// Runs a plan's preparation tasks on rayon's pool, one job per task.
+struct RayonTasks;
+
+impl Executor for RayonTasks {
+    fn for_each(&self, count: usize, task: &(dyn Fn(usize) + Sync)) {
+        (0..count).into_par_iter().with_max_len(1).for_each(task);
+    }
 }
 
 /// The step limit of `config` for `n` neurons.

@@ -242,33 +242,41 @@ fn dense_and_low_rank_projection_agree_away_from_ties() {
 #[test]
 fn recall_on_large_batches_is_independent_of_thread_count() {
     // More probes than one batch, so several batches run on several threads, and with
-    // several threads the batches are smaller (64 probes here, 256 on one thread).
-    let p = Patterns::random(50, 4, &mut rng_from_seed(8)).unwrap();
-    let projection = Projection::default().learn_low_rank(&p).unwrap();
-    let hebbian = Hebbian::default().learn_low_rank(&p).unwrap();
-    for schedule in [Schedule::RandomSweep, Schedule::Synchronous] {
-        let config = RecallConfig {
-            noise_bits: 10,
-            probes: 150,
-            schedule,
-            seed: 2,
-            ..RecallConfig::default()
-        };
-        let run = |k: usize, hebb: bool| {
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(k)
-                .build()
-                .unwrap()
-                .install(|| {
-                    if hebb {
-                        recall(&hebbian, &p, &config).unwrap()
-                    } else {
-                        recall(&projection, &p, &config).unwrap()
-                    }
-                })
-        };
-        for hebb in [false, true] {
-            assert_eq!(run(1, hebb), run(3, hebb), "{schedule:?}, Hebbian {hebb}");
+    // several threads the batches are smaller (16 to 64 probes here, 256 on one thread). With
+    // 20 patterns on 200 neurons, asynchronous runs go through the `N × N` columns, built
+    // before the batches on every thread.
+    for (n, m, probes) in [(50, 4, 150), (200, 20, 40)] {
+        let p = Patterns::random(n, m, &mut rng_from_seed(8)).unwrap();
+        let projection = Projection::default().learn_low_rank(&p).unwrap();
+        let hebbian = Hebbian::default().learn_low_rank(&p).unwrap();
+        for schedule in [Schedule::RandomSweep, Schedule::Synchronous] {
+            let config = RecallConfig {
+                noise_bits: n / 5,
+                probes,
+                schedule,
+                seed: 2,
+                ..RecallConfig::default()
+            };
+            let run = |k: usize, hebb: bool| {
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(k)
+                    .build()
+                    .unwrap()
+                    .install(|| {
+                        if hebb {
+                            recall(&hebbian, &p, &config).unwrap()
+                        } else {
+                            recall(&projection, &p, &config).unwrap()
+                        }
+                    })
+            };
+            for hebb in [false, true] {
+                assert_eq!(
+                    run(1, hebb),
+                    run(3, hebb),
+                    "N = {n}, {schedule:?}, Hebbian {hebb}"
+                );
+            }
         }
     }
 }
