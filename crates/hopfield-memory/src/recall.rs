@@ -12,8 +12,11 @@
 //! ([`BatchPlan`]): the first local fields of a batch are one matrix product, synchronous
 //! steps after the first update only what flipped, and networks in pattern space
 //! ([`LowRank`](hopfield_core::LowRank), from [`Hebbian::learn_low_rank`] or
-//! [`Projection::learn_low_rank`]) never form the `N × N` matrix. Batches run in parallel on
-//! rayon's pool. Every probe ends exactly where [`run_probe`] (the plain
+//! [`Projection::learn_low_rank`]) never form the `N × N` matrix, except for asynchronous runs
+//! with at least 16 patterns (`N ≤ 32 M`, `N ≤ 4096`), which are faster on `N × N` columns in
+//! `f32` built once per call (on every thread, before the batches start; see
+//! [`BatchPlan::prepare`]). Batches run in parallel on rayon's pool. Every probe ends exactly
+//! where [`run_probe`] (the plain
 //! [`Dynamics`] on one probe) ends it: the engine computes exactly for integer weights and
 //! certifies every decision otherwise (see [`hopfield_core::Precision`]).
 //!
