@@ -303,12 +303,10 @@ impl<T: Real> LowRankKernel<'_, T> {
     }
 
     /// The couplings as dense columns, column-major `N × N`: `a X Xᵀ` plus the diagonal
-    /// correction, in `T` (exact for the exact `f32` kernel, whose values are all multiples
-    /// of one power of two well inside `f32`'s exact range). Only for a scale coefficient.
-    /// The `N × N` couplings, column-major, built in blocks of [`COLUMN_BLOCK`] columns
-    /// (one task of `exec` each). Only for exact kernels (a scale): every value is an exact
-    /// integer multiple of one power of two, so the result does not depend on how the
-    /// products are split.
+    /// correction, in `T`, built in blocks of [`COLUMN_BLOCK`] columns (one task of `exec`
+    /// each). Only for a scale coefficient, and exact for the exact `f32` kernel, whose values
+    /// are all multiples of one power of two well inside `f32`'s exact range: the result does
+    /// not depend on how the products are split.
     pub(super) fn exact_columns(&self, exec: &dyn Executor) -> Vec<T> {
         debug_assert!(matches!(self.coef, Coef::Scale(_)));
         let n = self.n();

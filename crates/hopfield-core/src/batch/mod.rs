@@ -706,13 +706,25 @@ impl<'n, C: Couplings> BatchPlan<'n, C> {
     ///
     /// ```
     /// use hopfield_core::batch::Sequential;
-    /// use hopfield_core::{BatchPlan, DiagonalPolicy, Encoding, LowRank, Network, Schedule};
+    /// use hopfield_core::{rng_from_seed, BatchPlan, DiagonalPolicy, Encoding, LowRank, Network,
+    ///     RunConfig, Schedule, State, TieRule};
     /// use nalgebra::DMatrix;
     ///
+    /// // Hebbian couplings of 16 patterns on 64 neurons, kept in pattern space.
     /// let x = DMatrix::from_fn(64, 16, |i, u| if (i * 7 + u * 3) % 5 < 2 { 1.0 } else { -1.0 });
     /// let net = Network::new(LowRank::outer_products(x, 1.0, DiagonalPolicy::Zero)?, Encoding::Bipolar);
-    /// let plan = BatchPlan::new(&net)?;
-    /// plan.prepare(Schedule::RandomSweep, 100, &Sequential);
+    /// let mut rng = rng_from_seed(1);
+    /// let starts: Vec<State> = (0..100).map(|_| State::random(Encoding::Bipolar, 64, &mut rng)).collect();
+    /// let config = RunConfig { schedule: Schedule::RandomSweep, max_steps: 100 * 64 };
+    /// let run = |plan: &BatchPlan<'_, LowRank>| {
+    ///     let mut states = starts.clone();
+    ///     let mut rngs: Vec<_> = (0..100).map(rng_from_seed).collect();
+    ///     plan.run(&mut states, &mut rngs, TieRule::High, &config).map(|_| states)
+    /// };
+    /// let prepared = BatchPlan::new(&net)?;
+    /// prepared.prepare(Schedule::RandomSweep, starts.len(), &Sequential);
+    /// // The same final states as a plan that builds the columns in its first run.
+    /// assert_eq!(run(&prepared)?, run(&BatchPlan::new(&net)?)?);
     /// # Ok::<(), hopfield_core::CoreError>(())
     /// ```
     pub fn prepare(&self, schedule: Schedule, states: usize, exec: &dyn Executor) {
