@@ -28,7 +28,11 @@ use std::sync::{Mutex, PoisonError};
 ///     sum.fetch_add(k, Ordering::Relaxed);
 /// });
 /// assert_eq!((exec.0.into_inner(), sum.into_inner()), (4, 6));
-/// Sequential.for_each(1, &|_| ());
+///
+/// // The executor hopfield-core uses when none is given: the calling thread, in order.
+/// let order = std::sync::Mutex::new(Vec::new());
+/// Sequential.for_each(3, &|k| order.lock().unwrap().push(k));
+/// assert_eq!(order.into_inner().unwrap(), [0, 1, 2]);
 /// ```
 ///
 /// With rayon (as hopfield-memory does):
